@@ -1,0 +1,37 @@
+#include "cli_list.hpp"
+
+#include <fmt/format.h>
+
+#include <nlohmann/json.hpp>
+
+#include "registry.hpp"
+
+namespace ipch::cli {
+
+int list_mechanisms(std::ostream& out, bool json) {
+  if (json) {
+    auto arr = nlohmann::json::array();
+    for (const Mechanism* m : registry::all()) {
+      auto settings = nlohmann::json::object();
+      for (const auto& s : m->settings) settings[s.name] = s.meaning;
+      arr.push_back({{"name", m->name}, {"summary", m->summary}, {"contract", m->contract}, {"settings", settings}});
+    }
+    out << nlohmann::json{{"mechanisms", arr}}.dump(2) << "\n";
+    return 0;
+  }
+  for (const Mechanism* m : registry::all()) {
+    const Contract& c = m->contract;
+    out << fmt::format("{:<15} {}\n", m->name, m->summary);
+    out << fmt::format("{:<15} {}, order {}, boundaries {}, atomic write {}, {}, {}\n", "", to_string(c.delivery),
+                       to_string(c.ordering), c.boundaries ? "kept" : "not kept",
+                       c.atomic_write_limit ? fmt::format("<= {} B", c.atomic_write_limit) : "whole message",
+                       to_string(c.direction), c.outlives_creator ? "outlives its creator" : "dies with its users");
+    out << fmt::format("{:<15} senders {}, receivers {}{}\n", "", c.many_senders ? "many" : "one",
+                       c.many_receivers ? "many" : "one", c.sharing_note.empty() ? "" : " (" + c.sharing_note + ")");
+    for (const auto& s : m->settings) out << fmt::format("{:<15} {}: {}\n", "", s.name, s.meaning);
+    out << "\n";
+  }
+  return 0;
+}
+
+}  // namespace ipch::cli

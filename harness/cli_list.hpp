@@ -1,0 +1,11 @@
+// `ipc-harness list mechanisms [--json]`: each mechanism with its contract and settings.
+#pragma once
+
+#include <ostream>
+
+namespace ipch::cli {
+
+// Writes the listing. Returns the process exit code.
+int list_mechanisms(std::ostream& out, bool json);
+
+}  // namespace ipch::cli

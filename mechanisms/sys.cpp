@@ -1,0 +1,413 @@
+#include "sys.hpp"
+
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <fstream>
+
+namespace ipch::sys {
+
+IoCounters& io_counters() {
+  thread_local IoCounters c;
+  return c;
+}
+
+namespace {
+// Runs a call that returns -1 and sets errno, retrying EINTR.
+template <class F>
+auto retry(F f) -> decltype(f()) {
+  for (;;) {
+    auto r = f();
+    if (r != -1 || errno != EINTR) return r;
+    ++io_counters().eintr_retries;
+  }
+}
+std::unexpected<std::error_code> pthread_error(int rc) { return errno_error(rc); }
+}  // namespace
+
+void Fd::reset() {
+  if (fd_ >= 0) ::close(fd_);  // no EINTR retry: on Linux the fd is gone either way
+  fd_ = -1;
+}
+
+Result<Fd> open(const std::string& path, int flags, mode_t mode) {
+  int fd = retry([&] { return ::open(path.c_str(), flags | O_CLOEXEC, mode); });
+  if (fd < 0) return last_errno();
+  return Fd(fd);
+}
+
+Result<void> close(int fd) {
+  if (::close(fd) != 0) return last_errno();
+  return {};
+}
+
+Result<std::pair<Fd, Fd>> pipe(int flags) {
+  int p[2];
+  if (::pipe2(p, flags | O_CLOEXEC) != 0) return last_errno();
+  return std::pair<Fd, Fd>{Fd(p[0]), Fd(p[1])};
+}
+
+Result<int> fcntl(int fd, int cmd, long arg) {
+  int r = retry([&] { return ::fcntl(fd, cmd, arg); });
+  if (r < 0) return last_errno();
+  return r;
+}
+
+Result<void> set_nonblocking(int fd, bool on) {
+  auto fl = fcntl(fd, F_GETFL);
+  if (!fl) return std::unexpected(fl.error());
+  int want = on ? (*fl | O_NONBLOCK) : (*fl & ~O_NONBLOCK);
+  if (want == *fl) return {};
+  auto r = fcntl(fd, F_SETFL, want);
+  if (!r) return std::unexpected(r.error());
+  return {};
+}
+
+Result<void> mkfifo(const std::string& path, mode_t mode) {
+  if (::mkfifo(path.c_str(), mode) != 0) return last_errno();
+  return {};
+}
+Result<void> mkdir(const std::string& path, mode_t mode) {
+  if (::mkdir(path.c_str(), mode) != 0) return last_errno();
+  return {};
+}
+Result<void> unlink(const std::string& path) {
+  if (::unlink(path.c_str()) != 0) return last_errno();
+  return {};
+}
+Result<void> rmdir(const std::string& path) {
+  if (::rmdir(path.c_str()) != 0) return last_errno();
+  return {};
+}
+Result<void> ftruncate(int fd, off_t size) {
+  if (retry([&] { return ::ftruncate(fd, size); }) != 0) return last_errno();
+  return {};
+}
+
+Result<std::size_t> read(int fd, std::span<std::byte> buf) {
+  auto n = retry([&] { return ::read(fd, buf.data(), buf.size()); });
+  if (n < 0) return last_errno();
+  return static_cast<std::size_t>(n);
+}
+
+Result<std::size_t> write(int fd, std::span<const std::byte> buf) {
+  auto n = retry([&] { return ::write(fd, buf.data(), buf.size()); });
+  if (n < 0) return last_errno();
+  return static_cast<std::size_t>(n);
+}
+
+Result<int> poll(std::span<pollfd> fds, Deadline d) {
+  for (;;) {
+    int r = ::poll(fds.data(), fds.size(), d.poll_ms());
+    if (r >= 0) return r;
+    if (errno != EINTR) return last_errno();
+    ++io_counters().eintr_retries;
+  }
+}
+
+namespace {
+// Waits until fd has `events` or the deadline passes. Returns ETIMEDOUT at the deadline.
+Result<void> wait_for(int fd, short events, Deadline d) {
+  pollfd p{fd, events, 0};
+  auto r = poll(std::span(&p, 1), d);
+  if (!r) return std::unexpected(r.error());
+  if (*r == 0) return errno_error(ETIMEDOUT);
+  return {};  // POLLERR/POLLHUP: the next read/write reports what happened
+}
+}  // namespace
+
+Result<void> write_all(int fd, std::span<const std::byte> buf, Deadline d, std::size_t* sent,
+                       std::size_t chunk, bool socket) {
+  std::size_t done = 0;
+  auto report = [&] {
+    if (sent) *sent = done;
+  };
+  while (done < buf.size()) {
+    if (!d.is_never()) {
+      if (auto w = wait_for(fd, POLLOUT, d); !w) {
+        report();
+        return w;
+      }
+    }
+    auto piece = buf.subspan(done, std::min(chunk, buf.size() - done));
+    auto n = socket ? send(fd, piece, 0) : write(fd, piece);
+    if (!n) {
+      // A non-blocking fd that filled up mid-message must still finish the message, or the
+      // stream is torn: wait for room. Before the first byte, EAGAIN is the caller's answer.
+      if (n.error() == std::errc::resource_unavailable_try_again && done > 0) {
+        if (auto w = wait_for(fd, POLLOUT, d); !w) {
+          report();
+          return w;
+        }
+        continue;
+      }
+      report();
+      return std::unexpected(n.error());
+    }
+    if (*n < piece.size()) ++io_counters().short_writes;
+    done += *n;
+  }
+  report();
+  return {};
+}
+
+Result<void> read_exact(int fd, std::span<std::byte> buf, Deadline d, bool nonblocking_first) {
+  std::size_t done = 0;
+  while (done < buf.size()) {
+    bool may_block = !(nonblocking_first && done == 0);
+    if (!d.is_never() && may_block) {
+      if (auto w = wait_for(fd, POLLIN, d); !w) return w;
+    }
+    auto n = read(fd, buf.subspan(done));
+    if (!n) {
+      if (n.error() == std::errc::resource_unavailable_try_again && may_block) {
+        if (auto w = wait_for(fd, POLLIN, d); !w) return w;
+        continue;
+      }
+      return std::unexpected(n.error());
+    }
+    if (*n == 0) {
+      if (done == 0) return std::unexpected(make_error_code(channel_errc::end_of_stream));
+      return errno_error(EPROTO);
+    }
+    if (done + *n < buf.size()) ++io_counters().short_reads;
+    done += *n;
+  }
+  return {};
+}
+
+Result<Fd> socket(int domain, int type, int protocol) {
+  int fd = ::socket(domain, type | SOCK_CLOEXEC, protocol);
+  if (fd < 0) return last_errno();
+  return Fd(fd);
+}
+Result<void> bind(int fd, const sockaddr* addr, socklen_t len) {
+  if (::bind(fd, addr, len) != 0) return last_errno();
+  return {};
+}
+Result<void> listen(int fd, int backlog) {
+  if (::listen(fd, backlog) != 0) return last_errno();
+  return {};
+}
+Result<Fd> accept(int fd, int flags) {
+  int c = retry([&] { return ::accept4(fd, nullptr, nullptr, flags | SOCK_CLOEXEC); });
+  if (c < 0) return last_errno();
+  return Fd(c);
+}
+Result<void> connect(int fd, const sockaddr* addr, socklen_t len) {
+  // A connect interrupted by a signal goes on in the background; it must not be reissued.
+  if (::connect(fd, addr, len) != 0) {
+    if (errno != EINTR) return last_errno();
+    ++io_counters().eintr_retries;
+    if (auto w = wait_for(fd, POLLOUT, Deadline::never()); !w) return w;
+    auto e = getsockopt_int(fd, SOL_SOCKET, SO_ERROR);
+    if (!e) return std::unexpected(e.error());
+    if (*e != 0) return errno_error(*e);
+  }
+  return {};
+}
+Result<std::size_t> send(int fd, std::span<const std::byte> buf, int flags) {
+  auto n = retry([&] { return ::send(fd, buf.data(), buf.size(), flags | MSG_NOSIGNAL); });
+  if (n < 0) return last_errno();
+  return static_cast<std::size_t>(n);
+}
+Result<std::size_t> recv(int fd, std::span<std::byte> buf, int flags) {
+  auto n = retry([&] { return ::recv(fd, buf.data(), buf.size(), flags); });
+  if (n < 0) return last_errno();
+  return static_cast<std::size_t>(n);
+}
+Result<void> setsockopt_int(int fd, int level, int name, int value) {
+  if (::setsockopt(fd, level, name, &value, sizeof value) != 0) return last_errno();
+  return {};
+}
+Result<int> getsockopt_int(int fd, int level, int name) {
+  int v = 0;
+  socklen_t len = sizeof v;
+  if (::getsockopt(fd, level, name, &v, &len) != 0) return last_errno();
+  return v;
+}
+Result<void> getsockname(int fd, sockaddr* addr, socklen_t* len) {
+  if (::getsockname(fd, addr, len) != 0) return last_errno();
+  return {};
+}
+Result<void> shutdown(int fd, int how) {
+  if (::shutdown(fd, how) != 0) return last_errno();
+  return {};
+}
+
+Result<int> msgget(key_t key, int flags) {
+  int id = ::msgget(key, flags);
+  if (id < 0) return last_errno();
+  return id;
+}
+Result<void> msgsnd(int id, const void* msg, std::size_t size, int flags) {
+  if (retry([&] { return ::msgsnd(id, msg, size, flags); }) != 0) return last_errno();
+  return {};
+}
+Result<std::size_t> msgrcv(int id, void* msg, std::size_t size, long type, int flags) {
+  auto n = retry([&] { return ::msgrcv(id, msg, size, type, flags); });
+  if (n < 0) return last_errno();
+  return static_cast<std::size_t>(n);
+}
+Result<void> msgctl(int id, int cmd, msqid_ds* ds) {
+  if (::msgctl(id, cmd, ds) != 0) return last_errno();
+  return {};
+}
+
+Result<mqd_t> mq_open(const std::string& name, int flags, mode_t mode, mq_attr* attr) {
+  mqd_t q = retry([&] { return ::mq_open(name.c_str(), flags | O_CLOEXEC, mode, attr); });
+  if (q == static_cast<mqd_t>(-1)) return last_errno();
+  return q;
+}
+Result<void> mq_close(mqd_t q) {
+  if (::mq_close(q) != 0) return last_errno();
+  return {};
+}
+Result<void> mq_unlink(const std::string& name) {
+  if (::mq_unlink(name.c_str()) != 0) return last_errno();
+  return {};
+}
+Result<mq_attr> mq_getattr(mqd_t q) {
+  mq_attr a{};
+  if (::mq_getattr(q, &a) != 0) return last_errno();
+  return a;
+}
+Result<void> mq_send(mqd_t q, std::span<const std::byte> msg, unsigned prio, Deadline d) {
+  const char* p = reinterpret_cast<const char*>(msg.data());
+  int r;
+  if (d.is_never()) {
+    r = retry([&] { return ::mq_send(q, p, msg.size(), prio); });
+  } else {
+    r = retry([&] {
+      timespec ts = d.absolute_realtime();
+      return ::mq_timedsend(q, p, msg.size(), prio, &ts);
+    });
+  }
+  if (r != 0) return last_errno();
+  return {};
+}
+Result<std::size_t> mq_receive(mqd_t q, std::span<std::byte> buf, unsigned* prio, Deadline d) {
+  char* p = reinterpret_cast<char*>(buf.data());
+  ssize_t n;
+  if (d.is_never()) {
+    n = retry([&] { return ::mq_receive(q, p, buf.size(), prio); });
+  } else {
+    n = retry([&] {
+      timespec ts = d.absolute_realtime();
+      return ::mq_timedreceive(q, p, buf.size(), prio, &ts);
+    });
+  }
+  if (n < 0) return last_errno();
+  return static_cast<std::size_t>(n);
+}
+
+Result<int> shmget(key_t key, std::size_t size, int flags) {
+  int id = ::shmget(key, size, flags);
+  if (id < 0) return last_errno();
+  return id;
+}
+Result<void*> shmat(int id, int flags) {
+  void* p = ::shmat(id, nullptr, flags);
+  if (p == reinterpret_cast<void*>(-1)) return last_errno();
+  return p;
+}
+Result<void> shmdt(const void* addr) {
+  if (::shmdt(addr) != 0) return last_errno();
+  return {};
+}
+Result<void> shmctl(int id, int cmd, shmid_ds* ds) {
+  if (::shmctl(id, cmd, ds) != 0) return last_errno();
+  return {};
+}
+Result<int> semget(key_t key, int nsems, int flags) {
+  int id = ::semget(key, nsems, flags);
+  if (id < 0) return last_errno();
+  return id;
+}
+Result<void> semop(int id, std::span<sembuf> ops, Deadline d) {
+  int r;
+  if (d.is_never()) {
+    r = retry([&] { return ::semop(id, ops.data(), ops.size()); });
+  } else {
+    r = retry([&] {
+      timespec ts = d.relative();
+      return ::semtimedop(id, ops.data(), ops.size(), &ts);
+    });
+    bool nowait = std::any_of(ops.begin(), ops.end(), [](const sembuf& o) { return o.sem_flg & IPC_NOWAIT; });
+    if (r != 0 && errno == EAGAIN && !nowait) return errno_error(ETIMEDOUT);
+  }
+  if (r != 0) return last_errno();
+  return {};
+}
+Result<int> semctl(int id, int num, int cmd, long arg) {
+  int r = ::semctl(id, num, cmd, arg);
+  if (r < 0) return last_errno();
+  return r;
+}
+
+Result<Fd> shm_open(const std::string& name, int flags, mode_t mode) {
+  int fd = ::shm_open(name.c_str(), flags | O_CLOEXEC, mode);
+  if (fd < 0) return last_errno();
+  return Fd(fd);
+}
+Result<void> shm_unlink(const std::string& name) {
+  if (::shm_unlink(name.c_str()) != 0) return last_errno();
+  return {};
+}
+Result<void*> mmap(std::size_t size, int prot, int flags, int fd) {
+  void* p = ::mmap(nullptr, size, prot, flags, fd, 0);
+  if (p == MAP_FAILED) return last_errno();
+  return p;
+}
+Result<void> munmap(void* addr, std::size_t size) {
+  if (::munmap(addr, size) != 0) return last_errno();
+  return {};
+}
+
+Result<void> mutex_lock(pthread_mutex_t* m, Deadline d) {
+  int rc;
+  if (d.is_never()) {
+    rc = pthread_mutex_lock(m);
+  } else {
+    timespec ts = d.absolute_monotonic();
+    rc = pthread_mutex_clocklock(m, CLOCK_MONOTONIC, &ts);
+  }
+  if (rc != 0) return pthread_error(rc);
+  return {};
+}
+Result<void> mutex_unlock(pthread_mutex_t* m) {
+  if (int rc = pthread_mutex_unlock(m); rc != 0) return pthread_error(rc);
+  return {};
+}
+Result<void> mutex_consistent(pthread_mutex_t* m) {
+  if (int rc = pthread_mutex_consistent(m); rc != 0) return pthread_error(rc);
+  return {};
+}
+Result<void> cond_wait(pthread_cond_t* c, pthread_mutex_t* m, Deadline d) {
+  int rc;
+  if (d.is_never()) {
+    rc = pthread_cond_wait(c, m);
+  } else {
+    timespec ts = d.absolute_monotonic();
+    rc = pthread_cond_timedwait(c, m, &ts);
+  }
+  if (rc != 0) return pthread_error(rc);
+  return {};
+}
+Result<void> cond_broadcast(pthread_cond_t* c) {
+  if (int rc = pthread_cond_broadcast(c); rc != 0) return pthread_error(rc);
+  return {};
+}
+
+Result<long> read_long(const std::string& path) {
+  std::ifstream in(path);
+  long v = 0;
+  if (!in) return errno_error(errno ? errno : ENOENT);
+  if (!(in >> v)) return errno_error(EINVAL);
+  return v;
+}
+
+}  // namespace ipch::sys

@@ -1,0 +1,152 @@
+// Every system call ipc-harness makes, wrapped once.
+//
+// Contract of every wrapper: returns the call's value iff it succeeded, else the real errno.
+// EINTR is retried here and nowhere else (counted in io_counters(), so a fault that delivers
+// signals can see that it landed). Short reads and writes are finished here (read_exact,
+// write_all) and nowhere else.
+#pragma once
+
+#include <mqueue.h>
+#include <poll.h>
+#include <pthread.h>
+#include <sys/ipc.h>
+#include <sys/msg.h>
+#include <sys/sem.h>
+#include <sys/shm.h>
+#include <sys/socket.h>
+#include <sys/types.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <string>
+#include <utility>
+
+#include "deadline.hpp"
+#include "result.hpp"
+
+namespace ipch::sys {
+
+// What the wrappers absorbed in this thread: retried EINTRs and finished short transfers.
+struct IoCounters {
+  std::uint64_t eintr_retries = 0;
+  std::uint64_t short_reads = 0;
+  std::uint64_t short_writes = 0;
+};
+IoCounters& io_counters();
+
+// A move-only owner of a file descriptor; closes it on destruction.
+class Fd {
+ public:
+  Fd() = default;
+  explicit Fd(int fd) : fd_(fd) {}
+  Fd(Fd&& o) noexcept : fd_(std::exchange(o.fd_, -1)) {}
+  Fd& operator=(Fd&& o) noexcept {
+    if (this != &o) {
+      reset();
+      fd_ = std::exchange(o.fd_, -1);
+    }
+    return *this;
+  }
+  Fd(const Fd&) = delete;
+  Fd& operator=(const Fd&) = delete;
+  ~Fd() { reset(); }
+
+  int get() const { return fd_; }
+  bool valid() const { return fd_ >= 0; }
+  int release() { return std::exchange(fd_, -1); }
+  void reset();
+
+ private:
+  int fd_ = -1;
+};
+
+// --- files, pipes, fifos
+Result<Fd> open(const std::string& path, int flags, mode_t mode = 0600);
+Result<void> close(int fd);
+Result<std::pair<Fd, Fd>> pipe(int flags);  // {read end, write end}
+Result<int> fcntl(int fd, int cmd, long arg = 0);
+Result<void> set_nonblocking(int fd, bool on);
+Result<void> mkfifo(const std::string& path, mode_t mode = 0600);
+Result<void> mkdir(const std::string& path, mode_t mode = 0700);
+Result<void> unlink(const std::string& path);
+Result<void> rmdir(const std::string& path);
+Result<void> ftruncate(int fd, off_t size);
+
+// One read()/write(): may be short. EINTR retried.
+Result<std::size_t> read(int fd, std::span<std::byte> buf);
+Result<std::size_t> write(int fd, std::span<const std::byte> buf);
+// Waits for events on fds until the deadline. Returns the number of ready fds (0 = deadline).
+Result<int> poll(std::span<pollfd> fds, Deadline d);
+
+// Writes every byte. With Deadline::never() the fd's own blocking behaviour applies (a blocking
+// fd blocks inside write()); else it polls for POLLOUT before each write and, on a blocking
+// pipe, writes at most `chunk` bytes at a time so that no single write() outlives the deadline.
+// Returns {} iff all bytes were written; ETIMEDOUT when the deadline passed first; EAGAIN
+// from a non-blocking fd before the first byte. `sent` reports progress either way.
+// `socket`: send() with MSG_NOSIGNAL instead of write(), so a gone peer is EPIPE, not SIGPIPE.
+Result<void> write_all(int fd, std::span<const std::byte> buf, Deadline d, std::size_t* sent = nullptr,
+                       std::size_t chunk = SIZE_MAX, bool socket = false);
+// Reads exactly buf.size() bytes. Returns channel_errc::end_of_stream iff EOF came before the
+// first byte, EPROTO iff EOF came in the middle (a torn message), ETIMEDOUT at the deadline.
+// `nonblocking_first`: EAGAIN is returned if nothing at all is available at the start.
+Result<void> read_exact(int fd, std::span<std::byte> buf, Deadline d, bool nonblocking_first = false);
+
+// --- sockets
+Result<Fd> socket(int domain, int type, int protocol = 0);
+Result<void> bind(int fd, const sockaddr* addr, socklen_t len);
+Result<void> listen(int fd, int backlog);
+Result<Fd> accept(int fd, int flags);
+Result<void> connect(int fd, const sockaddr* addr, socklen_t len);
+Result<std::size_t> send(int fd, std::span<const std::byte> buf, int flags);
+Result<std::size_t> recv(int fd, std::span<std::byte> buf, int flags);
+Result<void> setsockopt_int(int fd, int level, int name, int value);
+Result<int> getsockopt_int(int fd, int level, int name);
+Result<void> getsockname(int fd, sockaddr* addr, socklen_t* len);
+Result<void> shutdown(int fd, int how);
+
+// --- System V message queues
+Result<int> msgget(key_t key, int flags);
+Result<void> msgsnd(int id, const void* msg, std::size_t size, int flags);
+Result<std::size_t> msgrcv(int id, void* msg, std::size_t size, long type, int flags);
+Result<void> msgctl(int id, int cmd, msqid_ds* ds);
+
+// --- POSIX message queues
+Result<mqd_t> mq_open(const std::string& name, int flags, mode_t mode = 0, mq_attr* attr = nullptr);
+Result<void> mq_close(mqd_t q);
+Result<void> mq_unlink(const std::string& name);
+Result<mq_attr> mq_getattr(mqd_t q);
+// With Deadline::never(), mq_send/mq_receive; else the timed variants (ETIMEDOUT at the deadline).
+Result<void> mq_send(mqd_t q, std::span<const std::byte> msg, unsigned prio, Deadline d);
+Result<std::size_t> mq_receive(mqd_t q, std::span<std::byte> buf, unsigned* prio, Deadline d);
+
+// --- System V shared memory and semaphores
+Result<int> shmget(key_t key, std::size_t size, int flags);
+Result<void*> shmat(int id, int flags);
+Result<void> shmdt(const void* addr);
+Result<void> shmctl(int id, int cmd, shmid_ds* ds);
+Result<int> semget(key_t key, int nsems, int flags);
+// With Deadline::never(), semop; else semtimedop, whose timeout EAGAIN becomes ETIMEDOUT here so
+// that EAGAIN keeps meaning "IPC_NOWAIT and it would block".
+Result<void> semop(int id, std::span<sembuf> ops, Deadline d);
+Result<int> semctl(int id, int num, int cmd, long arg = 0);
+
+// --- POSIX shared memory
+Result<Fd> shm_open(const std::string& name, int flags, mode_t mode = 0600);
+Result<void> shm_unlink(const std::string& name);
+Result<void*> mmap(std::size_t size, int prot, int flags, int fd);
+Result<void> munmap(void* addr, std::size_t size);
+
+// --- process-shared pthread objects (they return the error instead of setting errno)
+Result<void> mutex_lock(pthread_mutex_t* m, Deadline d);  // EOWNERDEAD is returned as data
+Result<void> mutex_unlock(pthread_mutex_t* m);
+Result<void> mutex_consistent(pthread_mutex_t* m);
+// ETIMEDOUT at the deadline; EOWNERDEAD when the mutex came back from a dead owner.
+Result<void> cond_wait(pthread_cond_t* c, pthread_mutex_t* m, Deadline d);
+Result<void> cond_broadcast(pthread_cond_t* c);
+
+// --- /proc/sys and friends
+// The first integer in a file such as /proc/sys/fs/mqueue/msg_max.
+Result<long> read_long(const std::string& path);
+
+}  // namespace ipch::sys
