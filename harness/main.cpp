@@ -11,6 +11,7 @@
 #include <iostream>
 
 #include "cli_list.hpp"
+#include "objects.hpp"
 
 int main(int argc, char** argv) {
   // EPIPE is data: a pipe write to a gone reader must return it, not kill us.
@@ -26,6 +27,8 @@ int main(int argc, char** argv) {
   list->add_option("what", what, "mechanisms")->required()->check(CLI::IsMember({"mechanisms"}));
   list->add_flag("--json", json, "one JSON object on stdout");
 
+  auto* clean = app.add_subcommand("clean", "remove kernel objects and folders left by dead ipc-harness processes");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -33,5 +36,12 @@ int main(int argc, char** argv) {
     return rc == 0 ? 0 : 2;
   }
   if (*list) return ipch::cli::list_mechanisms(std::cout, json);
+  if (*clean) {
+    auto report = ipch::objects::clean_dead();
+    for (const auto& r : report.removed) std::cout << "removed " << r << "\n";
+    for (const auto& f : report.failed) std::cerr << "ipc-harness clean: could not remove " << f << "\n";
+    if (report.removed.empty() && report.failed.empty()) std::cout << "nothing to clean\n";
+    return report.failed.empty() ? 0 : 3;
+  }
   return 2;
 }

@@ -20,4 +20,12 @@ SetupError setup_error(const std::string& mechanism, const std::string& what, st
   return SetupError{ec, mechanism + ": " + what + " failed: " + describe(ec) + "; " + fix};
 }
 
+std::string explain_send_error(std::error_code ec, std::size_t size, const MessageLimit& limit) {
+  std::string out = describe(ec);
+  if (size > limit.bytes) {
+    out += ": " + std::to_string(size) + " B is over the limit of " + std::to_string(limit.bytes) + " B: " + limit.source;
+  }
+  return out;
+}
+
 }  // namespace ipch

@@ -116,4 +116,7 @@ std::optional<SetupError> unsupported_setting(const std::string& mechanism, cons
 // A SetupError from a failed call during create(): "<mechanism>: <what> failed: <errno>; <fix>".
 SetupError setup_error(const std::string& mechanism, const std::string& what, std::error_code ec,
                        const std::string& fix);
+// One line for a send of `size` bytes that failed with `ec`; names the limit when the size is
+// over it: "EMSGSIZE (Message too long): 8193 B is over the limit of 8192 B: msgmax=8192 (...)".
+std::string explain_send_error(std::error_code ec, std::size_t size, const MessageLimit& limit);
 }  // namespace ipch

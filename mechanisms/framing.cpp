@@ -14,7 +14,7 @@ Result<void> send(const StreamIo& io, std::span<const std::byte> body, Deadline 
   auto n = static_cast<std::uint32_t>(body.size());
   for (std::size_t i = 0; i < kHeader; ++i) frame[i] = std::byte((n >> (8 * i)) & 0xff);
   if (!body.empty()) std::memcpy(frame.data() + kHeader, body.data(), body.size());
-  return sys::write_all(io.fd, frame, d, nullptr, io.chunk, io.socket);
+  return sys::write_all(io.fd, frame, d, nullptr, io.chunk, io.socket, io.nonblocking);
 }
 
 Result<std::size_t> receive(const StreamIo& io, std::vector<std::byte>& buf, Deadline d, bool nonblocking) {

@@ -20,6 +20,7 @@ struct StreamIo {
   int fd = -1;
   bool socket = false;             // send()/MSG_NOSIGNAL instead of write()
   std::size_t chunk = SIZE_MAX;    // largest single write() under a finite deadline
+  bool nonblocking = false;        // the fd is O_NONBLOCK: a send that takes nothing is EAGAIN
 };
 
 // Returns {} iff the whole frame was written. EAGAIN iff a non-blocking fd took nothing.

@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <filesystem>
 
+#include "objects.hpp"
 #include "sys.hpp"
 
 namespace ipch::naming {
@@ -20,12 +21,14 @@ Result<std::string> make_folder() {
   std::string base = (tmp && *tmp) ? tmp : "/tmp";
   std::string path = base + "/" + next_name();
   if (auto r = sys::mkdir(path, 0700); !r) return std::unexpected(r.error());
+  objects::created({objects::Kind::folder, path});
   return path;
 }
 
 void remove_folder(const std::string& path) {
   std::error_code ec;
   std::filesystem::remove_all(path, ec);
+  objects::removed(objects::Kind::folder, path);
 }
 
 }  // namespace ipch::naming

@@ -1,6 +1,7 @@
 #include "pipe_common.hpp"
 
 #include <fcntl.h>
+#include <climits>
 #include <limits.h>
 #include <sys/stat.h>
 
@@ -13,7 +14,8 @@ constexpr const char* kMaxSizeFile = "/proc/sys/fs/pipe-max-size";
 }
 
 std::expected<void, SetupError> set_capacity(const char* mechanism, int fd, std::size_t capacity) {
-  auto r = sys::fcntl(fd, F_SETPIPE_SZ, static_cast<long>(capacity));
+  // F_SETPIPE_SZ takes an int: a larger value would wrap to a small one and be "granted".
+  auto r = capacity > INT_MAX ? errno_error(EINVAL) : sys::fcntl(fd, F_SETPIPE_SZ, static_cast<long>(capacity));
   if (r) return {};
   auto max = sys::read_long(kMaxSizeFile);
   std::string limit = max ? std::to_string(*max) : "unknown";

@@ -12,7 +12,7 @@ class StreamChannel final : public Channel {
  public:
   // `fd` must already be in the blocking mode `blocking` asks for.
   StreamChannel(sys::Fd fd, bool blocking, bool socket, std::size_t chunk, MessageLimit limit)
-      : fd_(std::move(fd)), blocking_(blocking), io_{fd_.get(), socket, chunk}, limit_(std::move(limit)) {}
+      : fd_(std::move(fd)), blocking_(blocking), io_{fd_.get(), socket, chunk, !blocking}, limit_(std::move(limit)) {}
 
   Result<void> send(std::span<const std::byte> msg, Deadline d, unsigned priority) override;
   Result<Received> receive(std::vector<std::byte>& buf, Deadline d) override;

@@ -3,7 +3,12 @@
 #include <fcntl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
+
+#include <csignal>
 
 #include <algorithm>
 #include <fstream>
@@ -86,6 +91,10 @@ Result<void> ftruncate(int fd, off_t size) {
   if (retry([&] { return ::ftruncate(fd, size); }) != 0) return last_errno();
   return {};
 }
+Result<void> fallocate(int fd, off_t size) {
+  if (retry([&] { return ::fallocate(fd, 0, 0, size); }) != 0) return last_errno();
+  return {};
+}
 
 Result<std::size_t> read(int fd, std::span<std::byte> buf) {
   auto n = retry([&] { return ::read(fd, buf.data(), buf.size()); });
@@ -120,13 +129,13 @@ Result<void> wait_for(int fd, short events, Deadline d) {
 }  // namespace
 
 Result<void> write_all(int fd, std::span<const std::byte> buf, Deadline d, std::size_t* sent,
-                       std::size_t chunk, bool socket) {
+                       std::size_t chunk, bool socket, bool nonblocking) {
   std::size_t done = 0;
   auto report = [&] {
     if (sent) *sent = done;
   };
   while (done < buf.size()) {
-    if (!d.is_never()) {
+    if (!d.is_never() && !nonblocking) {
       if (auto w = wait_for(fd, POLLOUT, d); !w) {
         report();
         return w;
@@ -236,6 +245,16 @@ Result<void> getsockname(int fd, sockaddr* addr, socklen_t* len) {
 Result<void> shutdown(int fd, int how) {
   if (::shutdown(fd, how) != 0) return last_errno();
   return {};
+}
+Result<std::pair<Fd, Fd>> socketpair(int domain, int type, int protocol) {
+  int sv[2];
+  if (::socketpair(domain, type | SOCK_CLOEXEC, protocol, sv) != 0) return last_errno();
+  return std::pair<Fd, Fd>{Fd(sv[0]), Fd(sv[1])};
+}
+Result<std::size_t> recvmsg(int fd, msghdr* msg, int flags) {
+  auto n = retry([&] { return ::recvmsg(fd, msg, flags); });
+  if (n < 0) return last_errno();
+  return static_cast<std::size_t>(n);
 }
 
 Result<int> msgget(key_t key, int flags) {
@@ -401,6 +420,52 @@ Result<void> cond_broadcast(pthread_cond_t* c) {
   if (int rc = pthread_cond_broadcast(c); rc != 0) return pthread_error(rc);
   return {};
 }
+Result<void> mutex_init_shared_robust(pthread_mutex_t* m) {
+  pthread_mutexattr_t a;
+  if (int rc = pthread_mutexattr_init(&a); rc != 0) return pthread_error(rc);
+  int rc = pthread_mutexattr_setpshared(&a, PTHREAD_PROCESS_SHARED);
+  if (rc == 0) rc = pthread_mutexattr_setrobust(&a, PTHREAD_MUTEX_ROBUST);
+  if (rc == 0) rc = pthread_mutex_init(m, &a);
+  pthread_mutexattr_destroy(&a);
+  if (rc != 0) return pthread_error(rc);
+  return {};
+}
+Result<void> cond_init_shared(pthread_cond_t* c) {
+  pthread_condattr_t a;
+  if (int rc = pthread_condattr_init(&a); rc != 0) return pthread_error(rc);
+  int rc = pthread_condattr_setpshared(&a, PTHREAD_PROCESS_SHARED);
+  if (rc == 0) rc = pthread_condattr_setclock(&a, CLOCK_MONOTONIC);
+  if (rc == 0) rc = pthread_cond_init(c, &a);
+  pthread_condattr_destroy(&a);
+  if (rc != 0) return pthread_error(rc);
+  return {};
+}
+
+Result<pid_t> fork(bool die_with_parent) {
+  pid_t parent = ::getpid();
+  pid_t pid = ::fork();
+  if (pid < 0) return last_errno();
+  if (pid == 0 && die_with_parent) {
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (::getppid() != parent) ::_exit(127);  // the parent died before prctl took effect
+  }
+  return pid;
+}
+Result<Fd> pidfd_open(pid_t pid) {
+  int fd = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
+  if (fd < 0) return last_errno();
+  return Fd(fd);
+}
+Result<std::pair<pid_t, int>> waitpid(pid_t pid, int options) {
+  int status = 0;
+  pid_t r = retry([&] { return ::waitpid(pid, &status, options); });
+  if (r < 0) return last_errno();
+  return std::pair<pid_t, int>{r, status};
+}
+Result<void> kill(pid_t pid, int sig) {
+  if (::kill(pid, sig) != 0) return last_errno();
+  return {};
+}
 
 Result<long> read_long(const std::string& path) {
   std::ifstream in(path);
@@ -408,6 +473,12 @@ Result<long> read_long(const std::string& path) {
   if (!in) return errno_error(errno ? errno : ENOENT);
   if (!(in >> v)) return errno_error(EINVAL);
   return v;
+}
+
+Result<rlimit> getrlimit(int resource) {
+  rlimit r{};
+  if (::getrlimit(resource, &r) != 0) return last_errno();
+  return r;
 }
 
 }  // namespace ipch::sys

@@ -11,6 +11,7 @@
 #include <pthread.h>
 #include <sys/ipc.h>
 #include <sys/msg.h>
+#include <sys/resource.h>
 #include <sys/sem.h>
 #include <sys/shm.h>
 #include <sys/socket.h>
@@ -72,6 +73,8 @@ Result<void> mkdir(const std::string& path, mode_t mode = 0700);
 Result<void> unlink(const std::string& path);
 Result<void> rmdir(const std::string& path);
 Result<void> ftruncate(int fd, off_t size);
+// Allocates the first `size` bytes now (mode 0), so a full tmpfs is ENOSPC here, not SIGBUS later.
+Result<void> fallocate(int fd, off_t size);
 
 // One read()/write(): may be short. EINTR retried.
 Result<std::size_t> read(int fd, std::span<std::byte> buf);
@@ -85,8 +88,10 @@ Result<int> poll(std::span<pollfd> fds, Deadline d);
 // Returns {} iff all bytes were written; ETIMEDOUT when the deadline passed first; EAGAIN
 // from a non-blocking fd before the first byte. `sent` reports progress either way.
 // `socket`: send() with MSG_NOSIGNAL instead of write(), so a gone peer is EPIPE, not SIGPIPE.
+// `nonblocking`: the fd is O_NONBLOCK; the first write is tried at once (EAGAIN if it takes
+// nothing) and only a message already begun waits for room.
 Result<void> write_all(int fd, std::span<const std::byte> buf, Deadline d, std::size_t* sent = nullptr,
-                       std::size_t chunk = SIZE_MAX, bool socket = false);
+                       std::size_t chunk = SIZE_MAX, bool socket = false, bool nonblocking = false);
 // Reads exactly buf.size() bytes. Returns channel_errc::end_of_stream iff EOF came before the
 // first byte, EPROTO iff EOF came in the middle (a torn message), ETIMEDOUT at the deadline.
 // `nonblocking_first`: EAGAIN is returned if nothing at all is available at the start.
@@ -104,6 +109,10 @@ Result<void> setsockopt_int(int fd, int level, int name, int value);
 Result<int> getsockopt_int(int fd, int level, int name);
 Result<void> getsockname(int fd, sockaddr* addr, socklen_t* len);
 Result<void> shutdown(int fd, int how);
+Result<std::pair<Fd, Fd>> socketpair(int domain, int type, int protocol = 0);
+// One recvmsg(). The kernel fills msg->msg_flags and msg->msg_controllen; with MSG_TRUNC the
+// result is the message's real length even when it did not fit.
+Result<std::size_t> recvmsg(int fd, msghdr* msg, int flags);
 
 // --- System V message queues
 Result<int> msgget(key_t key, int flags);
@@ -144,9 +153,24 @@ Result<void> mutex_consistent(pthread_mutex_t* m);
 // ETIMEDOUT at the deadline; EOWNERDEAD when the mutex came back from a dead owner.
 Result<void> cond_wait(pthread_cond_t* c, pthread_mutex_t* m, Deadline d);
 Result<void> cond_broadcast(pthread_cond_t* c);
+// For objects in shared memory: a PTHREAD_PROCESS_SHARED, PTHREAD_MUTEX_ROBUST mutex, and a
+// PTHREAD_PROCESS_SHARED condition variable on CLOCK_MONOTONIC (what cond_wait's deadline uses).
+Result<void> mutex_init_shared_robust(pthread_mutex_t* m);
+Result<void> cond_init_shared(pthread_cond_t* c);
+
+// --- processes
+// fork(); in the child returns 0. `die_with_parent`: the child gets SIGKILL when the thread
+// that forked it ends, so no child outlives a killed parent.
+Result<pid_t> fork(bool die_with_parent);
+Result<Fd> pidfd_open(pid_t pid);
+// waitpid(); returns the raw wait status. With WNOHANG, {0, 0} means "still running".
+Result<std::pair<pid_t, int>> waitpid(pid_t pid, int options);
+Result<void> kill(pid_t pid, int sig);
 
 // --- /proc/sys and friends
 // The first integer in a file such as /proc/sys/fs/mqueue/msg_max.
 Result<long> read_long(const std::string& path);
+// A resource limit of this process (RLIMIT_MSGQUEUE, RLIMIT_NOFILE), for setup error messages.
+Result<rlimit> getrlimit(int resource);
 
 }  // namespace ipch::sys
