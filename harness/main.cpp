@@ -1,25 +1,42 @@
 // ipc-harness: the command line.
 //
 // Exit codes (stable; scripts rely on them):
-//   0  pass / success
-//   1  violations or deadlock found
-//   2  bad input: unknown mechanism, setting, malformed file; the message names the fix
-//   3  harness error: something failed that is not the mechanism under test
+//   0    pass / success
+//   1    violations or a deadlock found
+//   2    bad input: unknown mechanism, workload or setting, malformed reproducer; the message names the fix
+//   3    harness error: something failed that is not the mechanism under test
+//   130  interrupted by SIGINT, 143 by SIGTERM (after killing every worker and cleaning up)
 #include <CLI/CLI.hpp>
+#include <sys/random.h>
 
 #include <csignal>
 #include <iostream>
 
 #include "cli_list.hpp"
+#include "cli_run.hpp"
 #include "objects.hpp"
+#include "process_title.hpp"
+#include "registry.hpp"
+#include "reproducer.hpp"
+
+namespace {
+
+std::uint64_t random_seed() {
+  std::uint64_t s = 0;
+  if (getrandom(&s, sizeof s, 0) != sizeof s) s = static_cast<std::uint64_t>(time(nullptr)) ^ getpid();
+  return s;
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
-  // EPIPE is data: a pipe write to a gone reader must return it, not kill us.
+  ipch::title::init(argc, argv);
+  // EPIPE is data: a pipe write to a gone reader must return it, not kill the writer.
   std::signal(SIGPIPE, SIG_IGN);
 
   CLI::App app{"ipc-harness: every Linux IPC mechanism under property-based tests, with real processes"};
   app.require_subcommand(1);
-  app.set_version_flag("--version", "ipc-harness 0.1.0");
+  app.set_version_flag("--version", std::string("ipc-harness ") + ipch::kVersion);
 
   auto* list = app.add_subcommand("list", "list what the harness knows");
   std::string what;
@@ -29,12 +46,44 @@ int main(int argc, char** argv) {
 
   auto* clean = app.add_subcommand("clean", "remove kernel objects and folders left by dead ipc-harness processes");
 
+  auto* run = app.add_subcommand("run", "run one scenario in real processes and check its history");
+  std::string mechanism, workload = "stream", settings;
+  std::optional<std::uint32_t> senders, receivers;
+  std::uint64_t messages = 1000;
+  std::size_t max_size = 4096;
+  std::uint32_t depth = 1, stall_ms = 2000;
+  std::optional<std::uint64_t> seed;
+  std::optional<std::string> out;
+  bool backtrace = false;
+  run->add_option("--mechanism", mechanism, "the mechanism (ipc-harness list mechanisms)")->required();
+  run->add_option("--workload", workload, "stream, request-response or fan-in");
+  run->add_option("--senders", senders, "sending processes (stream: 1, fan-in: 4)");
+  run->add_option("--receivers", receivers, "receiving processes (stream: 1)");
+  run->add_option("--messages", messages, "messages in all (request-response: requests)");
+  run->add_option("--max-size", max_size, "largest message in bytes, envelope included; capped to the mechanism's limit");
+  run->add_option("--depth", depth, "request-response: requests written before the first response is read");
+  run->add_option("--setting", settings, "capacity=N,message_size=N,blocking=false (see list mechanisms)");
+  run->add_option("--seed", seed, "the seed every choice derives from (default: random, always printed)");
+  run->add_option("--stall-ms", stall_ms, "no progress for this long is a deadlock");
+  run->add_option("--out", out, "folder for history.jsonl, result.json and, on failure, reproducer.json");
+  run->add_flag("--json", json, "one JSON object on stdout");
+  run->add_flag("--backtrace", backtrace, "add gdb stacks of blocked workers to a deadlock diagnosis");
+
+  auto* replay = app.add_subcommand("replay", "rerun a reproducer and say how often it gives the same verdict");
+  std::string repro;
+  unsigned times = 1;
+  replay->add_option("reproducer", repro, "a reproducer.json written by run")->required();
+  replay->add_option("--times", times, "how many replays");
+  replay->add_flag("--json", json, "one JSON object on stdout");
+  replay->add_flag("--backtrace", backtrace, "add gdb stacks to a deadlock diagnosis");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     int rc = app.exit(e);
     return rc == 0 ? 0 : 2;
   }
+
   if (*list) return ipch::cli::list_mechanisms(std::cout, json);
   if (*clean) {
     auto report = ipch::objects::clean_dead();
@@ -42,6 +91,45 @@ int main(int argc, char** argv) {
     for (const auto& f : report.failed) std::cerr << "ipc-harness clean: could not remove " << f << "\n";
     if (report.removed.empty() && report.failed.empty()) std::cout << "nothing to clean\n";
     return report.failed.empty() ? 0 : 3;
+  }
+  if (*replay) return ipch::cli::replay(repro, times, json, backtrace, std::cout, std::cerr);
+  if (*run) {
+    ipch::cli::RunArgs a;
+    ipch::Scenario& s = a.scenario;
+    s.seed = seed ? *seed : random_seed();
+    s.mechanism = mechanism;
+    if (!ipch::registry::find(mechanism)) {
+      std::cerr << "ipc-harness run: unknown mechanism '" << mechanism << "'; use one of: " << ipch::registry::names()
+                << "\n";
+      return 2;
+    }
+    auto kind = ipch::workload_kind(workload);
+    if (!kind) {
+      std::cerr << "ipc-harness run: unknown workload '" << workload << "'; use one of: " << ipch::kWorkloadNames << "\n";
+      return 2;
+    }
+    auto st = ipch::registry::parse_settings(settings);
+    if (!st) {
+      std::cerr << "ipc-harness run: --setting: " << st.error() << "\n";
+      return 2;
+    }
+    s.settings = *st;
+    s.workload.kind = *kind;
+    s.workload.senders = senders.value_or(*kind == ipch::WorkloadKind::fan_in ? 4 : 1);
+    s.workload.receivers = receivers.value_or(1);
+    if (*kind != ipch::WorkloadKind::stream && receivers && *receivers != 1) {
+      std::cerr << "ipc-harness run: the " << workload << " workload has exactly 1 receiver; drop --receivers\n";
+      return 2;
+    }
+    if (*kind == ipch::WorkloadKind::request_response) s.workload.senders = 1;
+    s.workload.messages = messages;
+    s.workload.max_size = max_size;
+    s.workload.depth = depth;
+    s.stall_ms = stall_ms;
+    a.json = json;
+    a.backtrace = backtrace;
+    a.out = out;
+    return ipch::cli::run(a, std::cout, std::cerr);
   }
   return 2;
 }

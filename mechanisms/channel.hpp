@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -67,7 +68,7 @@ class Channel {
   // Closes this end. Idempotent; the destructor closes too.
   virtual void close() = 0;
 
-  virtual MessageLimit limit() const = 0;
+  virtual MessageLimit limit() const { return {SIZE_MAX, "unknown"}; }
 };
 
 enum class Role { sender, receiver };
@@ -91,6 +92,10 @@ class Link {
 
   // What the kernel object is, as /proc or ipcs name it: "pipe:[1234]", "/dev/mqueue/ipch-1-2".
   virtual std::string object() const = 0;
+
+  // The largest message a channel of this link can move, known without opening an end (an open
+  // has effects: a FIFO open waits for its peer, a ring counts its ends).
+  virtual MessageLimit limit() const { return {SIZE_MAX, "unknown"}; }
 };
 
 struct SettingInfo {

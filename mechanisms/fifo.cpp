@@ -47,6 +47,7 @@ class FifoLink final : public Link {
     (void)sys::unlink(path_);
     naming::remove_folder(folder_);
   }
+  MessageLimit limit() const override { return pipe_common::limit(); }
   std::string object() const override { return path_; }
 
  private:

@@ -20,9 +20,9 @@ namespace ipch::objects {
 
 namespace {
 std::mutex mu;
-std::vector<key_t>& keys() {
-  static std::vector<key_t> k;
-  return k;
+std::vector<Record>& all_made() {
+  static std::vector<Record> m;
+  return m;
 }
 std::vector<Record>& records() {
   static std::vector<Record> r;
@@ -33,7 +33,7 @@ std::string tmpdir() {
   return (t && *t) ? t : "/tmp";
 }
 std::string journal_path(pid_t pid) { return tmpdir() + "/ipch-" + std::to_string(pid) + ".journal"; }
-bool sysv(Kind k) { return k == Kind::sysv_msg || k == Kind::sysv_shm || k == Kind::sysv_sem; }
+bool journaled(Kind k) { return k != Kind::folder; }
 
 void append(const std::string& line) {
   auto fd = sys::open(journal_path(::getpid()), O_WRONLY | O_CREAT | O_APPEND, 0600);
@@ -75,6 +75,12 @@ Result<void> remove_sysv(Kind k, int id) {
 }
 }  // namespace
 
+std::optional<Kind> kind_of(std::string_view s) {
+  for (Kind k : {Kind::sysv_msg, Kind::sysv_shm, Kind::sysv_sem, Kind::posix_mq, Kind::posix_shm, Kind::folder})
+    if (to_string(k) == s) return k;
+  return std::nullopt;
+}
+
 std::string_view to_string(Kind k) {
   switch (k) {
     case Kind::sysv_msg: return "sysv-msg";
@@ -95,8 +101,8 @@ key_t sysv_key(const std::string& name) {
 
 void created(Record r) {
   std::lock_guard lock(mu);
-  if (sysv(r.kind)) {
-    keys().push_back(r.key);
+  all_made().push_back(r);
+  if (journaled(r.kind)) {
     append("+ " + std::string(to_string(r.kind)) + " " + std::to_string(r.id) + " " + std::to_string(r.key) + " " +
            r.name);
   }
@@ -108,12 +114,26 @@ void removed(Kind kind, const std::string& name) {
   auto& rs = records();
   auto it = std::find_if(rs.begin(), rs.end(), [&](const Record& r) { return r.kind == kind && r.name == name; });
   if (it == rs.end()) return;
-  bool was_sysv = sysv(kind);
   rs.erase(it);
-  if (!was_sysv) return;
+  if (!journaled(kind)) return;
   append("- " + std::string(to_string(kind)) + " " + name);
-  if (std::none_of(rs.begin(), rs.end(), [](const Record& r) { return sysv(r.kind); })) {
+  if (std::none_of(rs.begin(), rs.end(), [](const Record& r) { return journaled(r.kind); })) {
     (void)sys::unlink(journal_path(::getpid()));
+  }
+}
+
+Result<Record> create_sysv(Kind kind, const std::function<Result<int>(key_t)>& get) {
+  for (int attempt = 0;; ++attempt) {
+    Record r{kind, naming::next_name()};
+    r.key = sysv_key(r.name);
+    auto id = get(r.key);
+    if (!id) {
+      if (id.error() == std::errc::file_exists && attempt < 16) continue;
+      return std::unexpected(id.error());
+    }
+    r.id = *id;
+    created(r);
+    return r;
   }
 }
 
@@ -122,9 +142,9 @@ std::vector<Record> live() {
   return records();
 }
 
-std::vector<key_t> sysv_keys_made() {
+std::vector<Record> made() {
   std::lock_guard lock(mu);
-  return keys();
+  return all_made();
 }
 
 CleanReport clean_dead() {
@@ -147,7 +167,7 @@ CleanReport clean_dead() {
     if (!journal) return;
     std::ifstream in(path);
     std::string op, kind, name;
-    struct Entry { Kind k; int id; key_t key; };
+    struct Entry { Kind k; int id; key_t key; std::string name; };
     std::vector<std::pair<std::string, Entry>> open;
     int id;
     long long key;
@@ -155,11 +175,19 @@ CleanReport clean_dead() {
     while (std::getline(in, line)) {
       std::istringstream ls(line);
       ls >> op >> kind;
-      Kind k = kind == "sysv-msg" ? Kind::sysv_msg : kind == "sysv-shm" ? Kind::sysv_shm : Kind::sysv_sem;
-      if (op == "+" && ls >> id >> key >> name) open.push_back({name + kind, {k, id, static_cast<key_t>(key)}});
+      auto k = kind_of(kind);
+      if (!k) continue;
+      if (op == "+" && ls >> id >> key >> name) open.push_back({name + kind, {*k, id, static_cast<key_t>(key), name}});
       if (op == "-" && ls >> name) std::erase_if(open, [&](auto& p) { return p.first == name + kind; });
     }
     for (auto& [n, e] : open) {
+      if (e.k == Kind::posix_mq || e.k == Kind::posix_shm) {
+        auto r = e.k == Kind::posix_mq ? sys::mq_unlink(e.name) : sys::shm_unlink(e.name);
+        std::string what = std::string(to_string(e.k)) + " " + e.name;
+        if (r) rep.removed.push_back(what);
+        else if (r.error() != std::errc::no_such_file_or_directory) rep.failed.push_back(what + ": " + describe(r.error()));
+        continue;
+      }
       std::string what = std::string(to_string(e.k)) + " id " + std::to_string(e.id);
       if (current_key(e.k, e.id) != e.key) continue;  // gone, or the id now belongs to someone else
       if (auto r = remove_sysv(e.k, e.id); r) rep.removed.push_back(what);

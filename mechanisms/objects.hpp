@@ -1,13 +1,17 @@
 // The kernel objects this process created and has not removed yet.
 //
-// In memory for every kind (tests assert it is empty afterwards). SysV objects, whose ids carry
-// no name, are also appended to a journal file $TMPDIR/ipch-<pid>.journal, so that
-// `ipc-harness clean` can find them after this process was SIGKILLed. POSIX objects and folders
-// need no journal: their names start with ipch-<pid>-.
+// In memory for every kind (tests assert it is empty afterwards), and, but for folders, in a
+// journal file $TMPDIR/ipch-<pid>.journal, so that `ipc-harness clean` can find them after this
+// process was SIGKILLed: SysV ids carry no name, and /dev/mqueue is not mounted everywhere.
+// Folders need no journal: their names start with ipch-<pid>-.
 #pragma once
 
 #include <sys/types.h>
 
+#include "result.hpp"
+
+#include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -15,6 +19,7 @@ namespace ipch::objects {
 
 enum class Kind { sysv_msg, sysv_shm, sysv_sem, posix_mq, posix_shm, folder };
 std::string_view to_string(Kind k);
+std::optional<Kind> kind_of(std::string_view s);
 
 struct Record {
   Kind kind;
@@ -28,10 +33,13 @@ struct Record {
 key_t sysv_key(const std::string& name);
 
 void created(Record r);
+// Makes a SysV object under the key of a fresh name, tries another name while the key is taken
+// (EEXIST), and records it. `get(key)` is the msgget/shmget/semget call with IPC_CREAT|IPC_EXCL.
+Result<Record> create_sysv(Kind kind, const std::function<Result<int>(key_t)>& get);
 void removed(Kind kind, const std::string& name);
 std::vector<Record> live();
-// Every SysV key this process has used, removed or not: tests look each up in /proc/sysvipc.
-std::vector<key_t> sysv_keys_made();
+// Every object this process made, removed or not: tests ask the kernel whether each is gone.
+std::vector<Record> made();
 
 // What clean() did: one line per object removed or found gone.
 struct CleanReport {

@@ -31,6 +31,7 @@ class PipeLink final : public Link {
     w_.reset();
   }
   void remove() override { release(); }  // a pipe has no name: it goes with its last end
+  MessageLimit limit() const override { return pipe_common::limit(); }
   std::string object() const override { return name_; }
 
  private:

@@ -27,11 +27,12 @@ std::expected<void, SetupError> set_capacity(const char* mechanism, int fd, std:
 
 Result<std::unique_ptr<Channel>> make_channel(sys::Fd fd, const Settings& s) {
   if (auto r = sys::set_nonblocking(fd.get(), !s.blocking); !r) return std::unexpected(r.error());
-  MessageLimit limit{framing::kMaxBody, "ipc-harness framing limit (64 MiB)"};
   // Under a finite deadline, writes go PIPE_BUF at a time: a pipe with any free slot takes
   // PIPE_BUF bytes without blocking, so no single write() outlives the deadline.
-  return std::make_unique<StreamChannel>(std::move(fd), s.blocking, false, PIPE_BUF, std::move(limit));
+  return std::make_unique<StreamChannel>(std::move(fd), s.blocking, false, PIPE_BUF, limit());
 }
+
+MessageLimit limit() { return {framing::kMaxBody, "ipc-harness framing limit (64 MiB)"}; }
 
 std::string object_name(int fd) {
   struct stat st{};

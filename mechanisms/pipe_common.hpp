@@ -16,6 +16,7 @@ Result<std::unique_ptr<Channel>> make_channel(sys::Fd fd, const Settings& s);
 // "pipe:[inode]", as /proc/<pid>/fd shows it.
 std::string object_name(int fd);
 
+MessageLimit limit();
 Contract contract(bool named);
 std::vector<SettingInfo> settings();
 

@@ -1,6 +1,7 @@
 #include "sys.hpp"
 
 #include <fcntl.h>
+#include <linux/futex.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/prctl.h>
@@ -11,6 +12,7 @@
 #include <csignal>
 
 #include <algorithm>
+#include <climits>
 #include <fstream>
 
 namespace ipch::sys {
@@ -439,6 +441,19 @@ Result<void> cond_init_shared(pthread_cond_t* c) {
   pthread_condattr_destroy(&a);
   if (rc != 0) return pthread_error(rc);
   return {};
+}
+Result<void> futex_wait(std::uint32_t* word, std::uint32_t expected, Deadline d) {
+  long r = retry([&] {
+    timespec ts = d.relative();  // FUTEX_WAIT measures a relative timeout on CLOCK_MONOTONIC
+    return ::syscall(SYS_futex, word, FUTEX_WAIT, expected, d.is_never() ? nullptr : &ts, nullptr, 0);
+  });
+  if (r != 0) return last_errno();
+  return {};
+}
+Result<int> futex_wake_all(std::uint32_t* word) {
+  long r = ::syscall(SYS_futex, word, FUTEX_WAKE, INT_MAX, nullptr, nullptr, 0);
+  if (r < 0) return last_errno();
+  return static_cast<int>(r);
 }
 
 Result<pid_t> fork(bool die_with_parent) {

@@ -157,6 +157,12 @@ Result<void> cond_broadcast(pthread_cond_t* c);
 // PTHREAD_PROCESS_SHARED condition variable on CLOCK_MONOTONIC (what cond_wait's deadline uses).
 Result<void> mutex_init_shared_robust(pthread_mutex_t* m);
 Result<void> cond_init_shared(pthread_cond_t* c);
+// A futex word in shared memory (never FUTEX_PRIVATE: other processes map it). futex_wait sleeps
+// while *word == expected: {} when woken (maybe spuriously), EAGAIN when *word differed already,
+// ETIMEDOUT at the deadline. Unlike a process-shared pthread_cond_t, it keeps no state per waiter
+// in user memory, so a waiter killed in it cannot wedge the next wake. futex_wake_all wakes all.
+Result<void> futex_wait(std::uint32_t* word, std::uint32_t expected, Deadline d);
+Result<int> futex_wake_all(std::uint32_t* word);
 
 // --- processes
 // fork(); in the child returns 0. `die_with_parent`: the child gets SIGKILL when the thread

@@ -121,7 +121,7 @@ TEST_P(MechanismTest, RoundTripsEverySizeUpToTheLimit) {
     ASSERT_TRUE(r) << size << " B: " << describe(r.error());
     ++sent;
   }
-  EXPECT_GE(sent, 9u) << "limit " << tx->limit().bytes << " B (" << tx->limit().source << ")";
+  EXPECT_GE(sent, 8u) << "limit " << tx->limit().bytes << " B (" << tx->limit().source << ")";
   auto st = child.wait();
   EXPECT_TRUE(st.ok()) << st.describe();
 }

@@ -1,0 +1,182 @@
+#include "cli_run.hpp"
+
+#include <fmt/format.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "delivery.hpp"
+#include "envelope.hpp"
+#include "reproducer.hpp"
+
+namespace ipch::cli {
+
+namespace {
+
+std::string describe_workload(const Scenario& s) {
+  const Workload& w = s.workload;
+  switch (w.kind) {
+    case WorkloadKind::request_response:
+      return fmt::format("request-response, 1 client and 1 server, {} requests, depth {}", w.messages, w.depth);
+    case WorkloadKind::fan_in:
+      return fmt::format("fan-in, {} senders into 1 receiver, {} messages", w.senders, w.messages);
+    case WorkloadKind::stream:
+      break;
+  }
+  return fmt::format("stream, {} sender(s) to {} receiver(s), {} messages", w.senders, w.receivers, w.messages);
+}
+
+int exit_code(const std::string& verdict) {
+  if (verdict == "pass") return 0;
+  if (verdict == "error") return 3;
+  return 1;
+}
+
+}  // namespace
+
+Evaluation evaluate(const Scenario& s, const RunOptions& o) {
+  Evaluation ev;
+  auto t0 = monotonic_ns();
+  ev.outcome = run_scenario(s, o);
+  double secs = double(monotonic_ns() - t0) / 1e9;
+  const RunOutcome& r = ev.outcome;
+  DeliveryReport d = check_delivery(r.history, r.contract);
+
+  if (r.interrupted_by) ev.verdict = "error";
+  else if (r.deadlock) ev.verdict = "deadlock";
+  else if (!r.error.empty()) ev.verdict = "error";
+  else if (!d.violations.empty()) ev.verdict = "violations";
+  else ev.verdict = "pass";
+
+  auto viol = nlohmann::json::array();
+  for (const auto& v : d.violations) viol.push_back(to_json(v));
+  auto diag = nlohmann::json::array();
+  for (const auto& b : r.diagnosis) diag.push_back(to_json(b));
+  std::vector<std::string> notes = r.notes;
+  notes.insert(notes.end(), d.notes.begin(), d.notes.end());
+  ev.json = {
+      {"verdict", ev.verdict},
+      {"seed", s.seed},
+      {"mechanism", s.mechanism},
+      {"workload", to_string(s.workload.kind)},
+      {"violations", viol},
+      {"diagnosis", diag},
+      {"notes", notes},
+      {"objects", r.objects},
+      {"counts", {{"sent", d.sent}, {"received", d.received}, {"lost", d.lost}, {"indeterminate", d.indeterminate}}},
+      {"max_message_size", r.cap},
+      {"seconds", secs},
+  };
+  if (!r.error.empty()) ev.json["error"] = r.error;
+  if (r.deadlock) ev.json["stalled_ms"] = r.stalled_ms;
+
+  std::string t = fmt::format("ipc-harness run: {}, {}, sizes {}..{} B, seed {}\n", s.mechanism, describe_workload(s),
+                              kEnvelopeSize, r.cap, s.seed);
+  for (const auto& n : notes) t += "  note: " + n + "\n";
+  if (ev.verdict == "deadlock") {
+    t += fmt::format("verdict: deadlock: no worker made progress for {} ms (stall window {} ms)\n", r.stalled_ms,
+                     s.stall_ms);
+    for (const auto& b : r.diagnosis) {
+      t += "  " + b.summary() + "\n";
+      if (!b.backtrace.empty()) t += b.backtrace;
+    }
+  } else if (ev.verdict == "error") {
+    t += "verdict: error: " + (r.interrupted_by ? std::string("interrupted by SIG") + sigabbrev_np(r.interrupted_by) : r.error) + "\n";
+  } else {
+    t += fmt::format("verdict: {} ({} sent, {} received, {:.2f} s)\n", ev.verdict, d.sent, d.received, secs);
+    for (const auto& v : d.violations) t += "  " + v.kind + ": " + v.detail + "\n";
+  }
+  ev.text = t;
+  return ev;
+}
+
+int run(const RunArgs& a, std::ostream& out, std::ostream& err) {
+  Evaluation ev;
+  try {
+    ev = evaluate(a.scenario, RunOptions{a.backtrace});
+  } catch (const BadInput& e) {
+    err << "ipc-harness run: " << e.what() << "\n";
+    return 2;
+  } catch (const std::exception& e) {
+    err << "ipc-harness run: harness error: " << e.what() << "\n";
+    return 3;
+  }
+  std::string dir;
+  if (a.out) dir = *a.out;
+  else if (ev.verdict != "pass") dir = fmt::format("ipch-runs/{}-seed{}", a.scenario.mechanism, a.scenario.seed);
+  std::optional<std::string> repro;
+  if (!dir.empty()) {
+    std::error_code ec;
+    std::filesystem::create_directories(dir, ec);
+    if (ec) {
+      err << "ipc-harness run: cannot create " << dir << ": " << ec.message() << "; choose another --out\n";
+      return 3;
+    }
+    if (auto r = ev.outcome.history.write_jsonl(dir + "/history.jsonl"); !r) {
+      err << "ipc-harness run: writing " << dir << "/history.jsonl failed: " << describe(r.error()) << "\n";
+    }
+    if (ev.verdict != "pass") {
+      std::string path = std::filesystem::absolute(dir + "/reproducer.json").string();
+      if (auto w = write_reproducer(path, {a.scenario, ev.verdict}); !w) err << "ipc-harness run: " << w.error() << "\n";
+      else repro = path;
+    }
+  }
+  ev.json["reproducer"] = repro ? nlohmann::json(*repro) : nlohmann::json(nullptr);
+  if (!dir.empty()) {
+    std::ofstream(dir + "/result.json") << ev.json.dump(2) << "\n";
+  }
+  if (a.json) {
+    out << ev.json.dump() << "\n";
+  } else {
+    out << ev.text;
+    if (!dir.empty()) out << "history: " << dir << "/history.jsonl\n";
+    if (repro) out << "reproducer: " << *repro << "\nreplay it: " << replay_command(*repro) << "\n";
+  }
+  if (ev.outcome.interrupted_by) return 128 + ev.outcome.interrupted_by;
+  return exit_code(ev.verdict);
+}
+
+int replay(const std::string& path, unsigned times, bool json, bool backtrace, std::ostream& out, std::ostream& err) {
+  auto r = read_reproducer(path);
+  if (!r) {
+    err << "ipc-harness replay: " << r.error() << "\n";
+    return 2;
+  }
+  if (times == 0) {
+    err << "ipc-harness replay: --times 0 replays nothing; use --times 1 or more\n";
+    return 2;
+  }
+  unsigned same = 0;
+  auto verdicts = nlohmann::json::array();
+  Evaluation last;
+  for (unsigned i = 0; i < times; ++i) {
+    try {
+      last = evaluate(r->scenario, RunOptions{backtrace});
+    } catch (const BadInput& e) {
+      err << "ipc-harness replay: " << path << ": " << e.what() << "\n";
+      return 2;
+    } catch (const std::exception& e) {
+      err << "ipc-harness replay: harness error: " << e.what() << "\n";
+      return 3;
+    }
+    if (last.outcome.interrupted_by) return 128 + last.outcome.interrupted_by;
+    verdicts.push_back(last.verdict);
+    if (last.verdict == r->verdict) ++same;
+    if (!json) out << fmt::format("replay {}/{}: {}\n", i + 1, times, last.verdict);
+  }
+  if (json) {
+    nlohmann::json j = last.json;
+    j["reproducer"] = path;
+    j["recorded_verdict"] = r->verdict;
+    j["times"] = times;
+    j["same_verdict"] = same;
+    j["verdicts"] = verdicts;
+    out << j.dump() << "\n";
+  } else {
+    out << last.text;
+    out << fmt::format("{} of {} replays gave the recorded verdict '{}'\n", same, times, r->verdict);
+  }
+  return exit_code(last.verdict);
+}
+
+}  // namespace ipch::cli

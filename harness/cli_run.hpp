@@ -1,0 +1,35 @@
+// `ipc-harness run` and `ipc-harness replay`: run a scenario, check its history, print the
+// verdict, write a reproducer for every failing run.
+#pragma once
+
+#include <optional>
+#include <ostream>
+#include <string>
+
+#include "runner.hpp"
+#include "scenario.hpp"
+
+namespace ipch::cli {
+
+struct RunArgs {
+  Scenario scenario;
+  bool json = false;
+  bool backtrace = false;
+  std::optional<std::string> out;  // folder for history.jsonl, result.json and reproducer.json
+};
+
+// Exit codes: 0 pass, 1 violations or deadlock, 2 bad input, 3 harness error,
+// 128 + signal when interrupted by SIGINT or SIGTERM.
+int run(const RunArgs& a, std::ostream& out, std::ostream& err);
+int replay(const std::string& path, unsigned times, bool json, bool backtrace, std::ostream& out, std::ostream& err);
+
+// A verdict and what it rests on: the runner's outcome judged by the checkers.
+struct Evaluation {
+  std::string verdict;  // pass, violations, deadlock, error
+  nlohmann::json json;  // the --json object, but for `reproducer`
+  std::string text;     // the human report
+  RunOutcome outcome;
+};
+Evaluation evaluate(const Scenario& s, const RunOptions& o);
+
+}  // namespace ipch::cli

@@ -1,0 +1,337 @@
+#include "runner.hpp"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstring>
+
+#include "envelope.hpp"
+#include "framing.hpp"
+#include "process_title.hpp"
+#include "registry.hpp"
+#include "sys.hpp"
+#include "worker.hpp"
+
+namespace ipch {
+
+namespace {
+
+// SIGINT/SIGTERM reach the event loop through this pipe; the loop then kills and cleans up.
+int signal_pipe_w = -1;
+volatile sig_atomic_t last_signal = 0;
+void on_signal(int sig) {
+  last_signal = sig;
+  char b = 1;
+  (void)!::write(signal_pipe_w, &b, 1);
+}
+
+bool sends_on(const WorkerInfo& w, std::uint8_t link) {
+  switch (w.role) {
+    case WorkerRole::sender: return link == 0;
+    case WorkerRole::client: return link == 0;
+    case WorkerRole::server: return link == 1;
+    default: return false;
+  }
+}
+bool receives_on(const WorkerInfo& w, std::uint8_t link) {
+  switch (w.role) {
+    case WorkerRole::receiver: return link == 0;
+    case WorkerRole::server: return link == 0;
+    case WorkerRole::client: return link == 1;
+    default: return false;
+  }
+}
+
+struct Live {
+  WorkerInfo info;
+  sys::Fd control;  // read end, non-blocking
+  sys::Fd pidfd;
+  std::vector<std::byte> partial;
+  bool alive = true;
+  bool stopped = false;  // the runner ended it on purpose
+};
+
+class Runner {
+ public:
+  Runner(const Scenario& s, const RunOptions& o) : s_(s), o_(o) {}
+
+  RunOutcome run();
+
+ private:
+  void create_links();
+  void choose_cap();
+  void fork_workers();
+  void loop();
+  void drain(Live& w);
+  void reap(Live& w);
+  void stop_finished_links();
+  void kill_all();
+  std::uint64_t now_ms() const { return monotonic_ns() / 1'000'000; }
+
+  const Scenario& s_;
+  const RunOptions& o_;
+  const Mechanism* mech_ = nullptr;
+  std::vector<std::unique_ptr<Link>> links_;
+  std::vector<Live> workers_;
+  pid_t pgid_ = 0;
+  RunOutcome out_;
+  std::uint64_t last_progress_ = 0;
+  std::uint64_t sent_ok_[2]{}, received_[2]{}, last_receive_[2]{};
+};
+
+void Runner::create_links() {
+  int n = s_.workload.kind == WorkloadKind::request_response ? 2 : 1;
+  for (int i = 0; i < n; ++i) {
+    auto l = mech_->create(s_.settings);
+    if (!l) throw BadInput(l.error().message);
+    out_.objects.push_back((*l)->object());
+    links_.push_back(std::move(*l));
+  }
+}
+
+void Runner::choose_cap() {
+  std::size_t cap = s_.workload.max_size;
+  for (auto& l : links_) {
+    if (auto lim = l->limit(); lim.bytes < cap) {
+      cap = lim.bytes;
+      out_.notes.push_back("message sizes capped to " + std::to_string(cap) + " B: " + lim.source);
+    }
+  }
+  const Contract& c = out_.contract;
+  bool shared_writers = s_.workload.senders > 1 && s_.workload.kind != WorkloadKind::request_response;
+  if (shared_writers && !c.boundaries && c.atomic_write_limit > 0 && cap + framing::kHeader > c.atomic_write_limit) {
+    cap = c.atomic_write_limit - framing::kHeader;
+    out_.notes.push_back("message sizes capped to " + std::to_string(cap) + " B so that " +
+                         std::to_string(s_.workload.senders) + " writers' frames stay atomic (" + s_.mechanism +
+                         " atomic write limit " + std::to_string(c.atomic_write_limit) + " B)");
+  }
+  out_.cap = std::max(cap, kEnvelopeSize);
+}
+
+void Runner::fork_workers() {
+  auto plan = plan_workers(s_, out_.contract);
+  out_.history.workers = plan;
+  std::vector<std::pair<sys::Fd, sys::Fd>> pipes;
+  for (std::size_t i = 0; i < plan.size(); ++i) {
+    auto p = sys::pipe(0);
+    if (!p) throw std::runtime_error("control pipe: " + describe(p.error()));
+    pipes.push_back(std::move(*p));
+  }
+  pid_t runner = ::getpid();
+  for (std::size_t i = 0; i < plan.size(); ++i) {
+    auto pid = sys::fork(true);
+    if (!pid) throw std::runtime_error("fork: " + describe(pid.error()));
+    if (*pid == 0) {
+      ::setpgid(0, pgid_);
+      ::signal(SIGINT, SIG_DFL);
+      ::signal(SIGTERM, SIG_DFL);
+      for (std::size_t j = 0; j < pipes.size(); ++j) {
+        pipes[j].first.reset();
+        if (j != i) pipes[j].second.reset();
+      }
+      title::set(title::program() + " worker " + plan[i].name() + " (runner " + std::to_string(runner) + ")");
+      WorkerPlan wp{plan[i], out_.cap};
+      int rc = 3;
+      try {
+        rc = run_worker(s_, wp, links_, pipes[i].second.get());
+      } catch (const std::exception& e) {
+        std::fprintf(stderr, "ipc-harness worker %s: %s\n", plan[i].name().c_str(), e.what());
+      }
+      std::fflush(nullptr);
+      ::_exit(rc);
+    }
+    if (pgid_ == 0) pgid_ = *pid;
+    ::setpgid(*pid, pgid_);  // also here: whichever of parent and child runs first wins the race
+    out_.history.workers[i].pid = *pid;
+    Live w{out_.history.workers[i], std::move(pipes[i].first), {}, {}, true, false};
+    pipes[i].second.reset();
+    (void)sys::set_nonblocking(w.control.get(), true);
+    auto pfd = sys::pidfd_open(*pid);
+    if (!pfd) throw std::runtime_error("pidfd_open: " + describe(pfd.error()));
+    w.pidfd = std::move(*pfd);
+    workers_.push_back(std::move(w));
+  }
+  // The runner holds no end: a pipe end kept here would keep EOF and EPIPE from the workers.
+  for (auto& l : links_) l->release();
+}
+
+void Runner::drain(Live& w) {
+  std::byte buf[sizeof(Event) * 64];
+  for (;;) {
+    auto n = sys::read(w.control.get(), buf);
+    if (!n || *n == 0) return;
+    w.partial.insert(w.partial.end(), buf, buf + *n);
+    std::size_t whole = w.partial.size() / sizeof(Event) * sizeof(Event);
+    for (std::size_t off = 0; off < whole; off += sizeof(Event)) {
+      Event e;
+      std::memcpy(&e, w.partial.data() + off, sizeof e);
+      e.worker = w.info.index;  // trust the pipe, not the payload
+      out_.history.events.push_back(e);
+      last_progress_ = now_ms();
+      if (e.kind == EventKind::send_ok && e.link < 2) ++sent_ok_[e.link];
+      if (e.kind == EventKind::received && e.link < 2) {
+        ++received_[e.link];
+        last_receive_[e.link] = now_ms();
+      }
+    }
+    w.partial.erase(w.partial.begin(), w.partial.begin() + static_cast<long>(whole));
+  }
+}
+
+void Runner::reap(Live& w) {
+  drain(w);
+  auto r = sys::waitpid(w.info.pid, 0);
+  w.alive = false;
+  Event e{};
+  e.t_ns = monotonic_ns();
+  e.worker = w.info.index;
+  e.kind = EventKind::exited;
+  e.stopped = w.stopped;
+  if (r) {
+    int st = r->second;
+    e.err = WIFEXITED(st) ? WEXITSTATUS(st) : -WTERMSIG(st);
+  }
+  out_.history.events.push_back(e);
+  last_progress_ = now_ms();
+  if (!w.stopped && e.err != 0 && out_.error.empty()) {
+    out_.error = "worker " + w.info.name() + " (pid " + std::to_string(w.info.pid) + ") " +
+                 (e.err > 0 ? "exited " + std::to_string(e.err) : std::string("was killed by SIG") + sigabbrev_np(-e.err)) +
+                 "; its stderr above says why";
+  }
+}
+
+// A receiver waits for messages for ever; once every sender of its link is gone and what they
+// sent has arrived (or nothing arrived for the drain window: the rest is lost), it is stopped.
+void Runner::stop_finished_links() {
+  std::uint64_t drain_ms = std::min<std::uint64_t>(s_.stall_ms / 2, 1000);
+  for (std::uint8_t link = 0; link < links_.size(); ++link) {
+    bool senders_alive = std::any_of(workers_.begin(), workers_.end(),
+                                     [&](const Live& w) { return w.alive && sends_on(w.info, link); });
+    if (senders_alive) continue;
+    bool all_in = received_[link] >= sent_ok_[link];
+    bool quiet = now_ms() - std::max(last_receive_[link], last_progress_) >= drain_ms;
+    if (!all_in && !quiet) continue;
+    for (auto& w : workers_) {
+      if (w.alive && !w.stopped && receives_on(w.info, link)) {
+        w.stopped = true;
+        (void)sys::kill(w.info.pid, SIGKILL);
+      }
+    }
+  }
+}
+
+void Runner::kill_all() {
+  if (pgid_ > 0) (void)sys::kill(-pgid_, SIGKILL);
+  for (auto& w : workers_) {
+    if (!w.alive) continue;
+    w.stopped = true;
+    (void)sys::kill(w.info.pid, SIGKILL);
+    reap(w);
+  }
+}
+
+void Runner::loop() {
+  auto sp = sys::pipe(O_NONBLOCK);
+  if (!sp) throw std::runtime_error("signal pipe: " + describe(sp.error()));
+  signal_pipe_w = sp->second.get();
+  struct sigaction sa {}, old_int{}, old_term{};
+  sa.sa_handler = on_signal;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGINT, &sa, &old_int);
+  sigaction(SIGTERM, &sa, &old_term);
+  last_progress_ = now_ms();
+  while (std::any_of(workers_.begin(), workers_.end(), [](const Live& w) { return w.alive; })) {
+    std::vector<pollfd> fds;
+    std::vector<Live*> who;
+    fds.push_back({sp->first.get(), POLLIN, 0});
+    who.push_back(nullptr);
+    for (auto& w : workers_) {
+      if (!w.alive) continue;
+      fds.push_back({w.control.get(), POLLIN, 0});
+      who.push_back(&w);
+      fds.push_back({w.pidfd.get(), POLLIN, 0});
+      who.push_back(&w);
+    }
+    std::uint64_t stall_at = last_progress_ + s_.stall_ms;
+    std::uint64_t now = now_ms();
+    auto wait = std::chrono::milliseconds(std::min<std::uint64_t>(stall_at > now ? stall_at - now : 0, 50));
+    auto r = sys::poll(fds, Deadline::after(wait));
+    if (!r) throw std::runtime_error("poll: " + describe(r.error()));
+    if (fds[0].revents) {
+      out_.interrupted_by = last_signal;
+      kill_all();
+      break;
+    }
+    for (std::size_t i = 1; i < fds.size(); ++i) {
+      if (!fds[i].revents || !who[i]->alive) continue;
+      if (fds[i].fd == who[i]->pidfd.get()) reap(*who[i]);
+      else drain(*who[i]);
+    }
+    stop_finished_links();
+    if (now_ms() - last_progress_ >= s_.stall_ms) {
+      out_.deadlock = true;
+      out_.stalled_ms = now_ms() - last_progress_;
+      std::vector<Process> procs;
+      for (auto& w : workers_)
+        if (w.alive) procs.push_back({w.info.pid, w.info.name()});
+      out_.diagnosis = diagnose(procs, o_.backtrace);
+      kill_all();
+    }
+  }
+  sigaction(SIGINT, &old_int, nullptr);
+  sigaction(SIGTERM, &old_term, nullptr);
+  signal_pipe_w = -1;
+}
+
+RunOutcome Runner::run() {
+  mech_ = registry::find(s_.mechanism);
+  if (!mech_) throw BadInput("unknown mechanism '" + s_.mechanism + "'; use one of: " + registry::names());
+  out_.contract = mech_->contract;
+  plan_workers(s_, out_.contract);  // refuse a workload the contract forbids before making anything
+  if (s_.workload.max_size < kEnvelopeSize) {
+    throw BadInput("--max-size " + std::to_string(s_.workload.max_size) + " is below the " +
+                   std::to_string(kEnvelopeSize) + " B envelope every message carries; use at least " +
+                   std::to_string(kEnvelopeSize));
+  }
+  create_links();
+  choose_cap();
+  try {
+    fork_workers();
+    loop();
+  } catch (...) {
+    kill_all();
+    throw;
+  }
+  return std::move(out_);
+}
+
+}  // namespace
+
+std::vector<WorkerInfo> plan_workers(const Scenario& s, const Contract& c) {
+  std::vector<WorkerInfo> out;
+  const Workload& w = s.workload;
+  if (w.kind == WorkloadKind::request_response) {
+    out.push_back({0, WorkerRole::client, 0, 0});
+    out.push_back({1, WorkerRole::server, 0, 0});
+    return out;
+  }
+  std::uint32_t receivers = w.kind == WorkloadKind::fan_in ? 1 : w.receivers;
+  if (w.senders == 0 || receivers == 0) throw BadInput("a stream needs at least 1 sender and 1 receiver");
+  if (receivers > 1 && !c.many_receivers) {
+    throw BadInput(s.mechanism + " allows 1 receiver per channel (" + c.sharing_note + "); use --receivers 1");
+  }
+  if (w.senders > 1 && !c.many_senders) {
+    throw BadInput(s.mechanism + " allows 1 sender per channel (" + c.sharing_note + "); use --senders 1");
+  }
+  std::uint32_t i = 0;
+  for (std::uint32_t k = 0; k < w.senders; ++k) out.push_back({i++, WorkerRole::sender, k, 0});
+  for (std::uint32_t k = 0; k < receivers; ++k) out.push_back({i++, WorkerRole::receiver, k, 0});
+  return out;
+}
+
+RunOutcome run_scenario(const Scenario& s, const RunOptions& options) { return Runner(s, options).run(); }
+
+}  // namespace ipch

@@ -1,0 +1,50 @@
+// Runs a scenario: creates the kernel objects, forks one real process per role, collects their
+// events over control pipes (never the channel under test), watches for a stall, and cleans up.
+//
+// The runner forks every worker before it starts anything else and stays single-threaded, so
+// fork() is safe and cheaper than fork+exec; each worker's command line is rewritten to
+// "ipc-harness worker <role> (runner <pid>)". Workers die with the runner (PR_SET_PDEATHSIG)
+// and share one process group, which the runner kills as a whole.
+#pragma once
+
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "contract.hpp"
+#include "diagnosis.hpp"
+#include "history.hpp"
+#include "scenario.hpp"
+
+namespace ipch {
+
+// Input the harness cannot run: exit code 2. The message names the input and the fix.
+struct BadInput : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+struct RunOptions {
+  bool backtrace = false;  // gdb stacks in a deadlock diagnosis
+};
+
+struct RunOutcome {
+  History history;
+  Contract contract;
+  std::size_t cap = 0;                 // the largest message size actually used
+  std::vector<std::string> notes;      // caps applied and why, and similar
+  std::vector<std::string> objects;    // the kernel objects, as /proc names them
+  bool deadlock = false;               // no worker made progress for the stall window
+  std::uint64_t stalled_ms = 0;
+  std::vector<Blocked> diagnosis;      // filled iff deadlock
+  std::string error;                   // non-empty iff the harness itself failed
+  int interrupted_by = 0;              // SIGINT or SIGTERM, when the run was interrupted
+};
+
+// Throws BadInput for an unknown mechanism, settings the kernel refuses, or a workload the
+// contract does not allow. Everything the mechanism does is in the outcome, not an exception.
+RunOutcome run_scenario(const Scenario& s, const RunOptions& options);
+
+// The workers a scenario needs, in index order. Throws BadInput if the contract forbids it.
+std::vector<WorkerInfo> plan_workers(const Scenario& s, const Contract& c);
+
+}  // namespace ipch
