@@ -305,6 +305,9 @@ RunOutcome Runner::run() {
     kill_all();
     throw;
   }
+  // Read order interleaves pipes; one clock orders the events of every process.
+  std::stable_sort(out_.history.events.begin(), out_.history.events.end(),
+                   [](const Event& a, const Event& b) { return a.t_ns < b.t_ns; });
   return std::move(out_);
 }
 

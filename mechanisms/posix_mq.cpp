@@ -66,7 +66,7 @@ class MqChannel final : public Channel {
 
 class MqLink final : public Link {
  public:
-  MqLink(std::string name, Settings s) : name_(std::move(name)), s_(s) {}
+  MqLink(std::string name, Settings s, std::size_t msgsize) : name_(std::move(name)), s_(s), msgsize_(msgsize) {}
   ~MqLink() override { remove(); }
 
   Result<std::unique_ptr<Channel>> open(Role role, Deadline) override {
@@ -81,6 +81,10 @@ class MqLink final : public Link {
     return std::make_unique<MqChannel>(*q, static_cast<std::size_t>(a->mq_msgsize));
   }
 
+  MessageLimit limit() const override {
+    return {msgsize_, "mq_msgsize=" + std::to_string(msgsize_) + " (mq_getattr of the queue)"};
+  }
+
   void remove() override {
     if (::getpid() != creator_ || removed_) return;
     removed_ = true;
@@ -93,6 +97,7 @@ class MqLink final : public Link {
  private:
   std::string name_;
   Settings s_;
+  std::size_t msgsize_;
   pid_t creator_ = ::getpid();
   bool removed_ = false;
 };
@@ -168,8 +173,11 @@ std::expected<std::unique_ptr<Link>, SetupError> create(const Settings& s) {
   auto q = sys::mq_open(name, O_CREAT | O_EXCL | O_RDWR, 0600, custom ? &attr : nullptr);
   if (!q) return std::unexpected(refused(s, attr, q.error()));
   objects::created({objects::Kind::posix_mq, name});
+  auto a = sys::mq_getattr(*q);
   (void)sys::mq_close(*q);  // each process opens its own end by name
-  return std::make_unique<MqLink>(name, s);
+  auto link = std::make_unique<MqLink>(name, s, a ? static_cast<std::size_t>(a->mq_msgsize) : 0);
+  if (!a) return std::unexpected(setup_error(kName, "mq_getattr", a.error(), "report this: a fresh queue must stat"));
+  return link;
 }
 
 Contract contract() {

@@ -95,12 +95,12 @@ class SysvMsgLink final : public Link {
     auto msgmax = sys::read_long(kMsgMaxFile);
     if (!msgmax) return std::unexpected(msgmax.error());
     auto max = static_cast<std::size_t>(*msgmax);
-    MessageLimit limit{max, "msgmax=" + std::to_string(max) + " (" + kMsgMaxFile + ")"};
-    // The kernel never queues a message bigger than msg_qbytes: it would wait (or EAGAIN) forever.
-    if (qbytes_ < max)
-      limit = {qbytes_, "msg_qbytes=" + std::to_string(qbytes_) + " (capacity; msgmax is " + std::to_string(max) +
-                            "): a larger message never fits the queue"};
-    return std::make_unique<SysvMsgChannel>(id_, s_.blocking, max, std::move(limit));
+    return std::make_unique<SysvMsgChannel>(id_, s_.blocking, max, limit_for(max));
+  }
+
+  MessageLimit limit() const override {
+    auto msgmax = sys::read_long(kMsgMaxFile);
+    return limit_for(msgmax ? static_cast<std::size_t>(*msgmax) : 8192);
   }
 
   void remove() override {
@@ -111,6 +111,16 @@ class SysvMsgLink final : public Link {
   std::string object() const override { return "msqid " + std::to_string(id_); }
 
   void set_qbytes(std::size_t q) { qbytes_ = q; }
+
+ private:
+  MessageLimit limit_for(std::size_t msgmax) const {
+    // The kernel never queues a message bigger than msg_qbytes: it would wait (or EAGAIN) forever.
+    if (qbytes_ < msgmax) {
+      return {qbytes_, "msg_qbytes=" + std::to_string(qbytes_) + " (capacity; msgmax is " + std::to_string(msgmax) +
+                           "): a larger message never fits the queue"};
+    }
+    return {msgmax, "msgmax=" + std::to_string(msgmax) + " (" + kMsgMaxFile + ")"};
+  }
 
  private:
   int id_;

@@ -1,0 +1,154 @@
+// The ipc-harness binary as a user meets it: exit codes, a SIGKILLed runner, clean, SIGINT.
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <filesystem>
+#include <fstream>
+#include <regex>
+#include <sstream>
+
+#include "child.hpp"
+#include "sys.hpp"
+
+#include <nlohmann/json.hpp>
+
+namespace ipch {
+namespace {
+
+using namespace std::chrono_literals;
+
+// Runs the binary with `args` (a shell word list); returns {exit code, stdout+stderr}.
+std::pair<int, std::string> harness(const std::string& args) {
+  std::string cmd = std::string(IPCH_BINARY) + " " + args + " 2>&1";
+  FILE* p = ::popen(cmd.c_str(), "r");
+  std::string out;
+  char buf[4096];
+  while (std::size_t n = std::fread(buf, 1, sizeof buf, p)) out.append(buf, n);
+  int st = ::pclose(p);
+  return {WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st), out};
+}
+
+// Workers of runner `runner`, found by the command line they show.
+std::vector<pid_t> workers_of(pid_t runner) {
+  std::vector<pid_t> out;
+  std::string tag = "(runner " + std::to_string(runner) + ")";
+  for (const auto& e : std::filesystem::directory_iterator("/proc")) {
+    std::string n = e.path().filename();
+    if (n.find_first_not_of("0123456789") != std::string::npos) continue;
+    std::ifstream in(e.path() / "cmdline");
+    std::string cmd((std::istreambuf_iterator<char>(in)), {});
+    if (cmd.find(" worker ") != std::string::npos && cmd.find(tag) != std::string::npos) out.push_back(std::stoi(n));
+  }
+  return out;
+}
+
+std::vector<std::string> objects_of(pid_t pid) {
+  std::vector<std::string> out;
+  std::string prefix = "ipch-" + std::to_string(pid);
+  for (const char* dir : {"/dev/shm", "/tmp", "/dev/mqueue"}) {
+    std::error_code ec;
+    for (const auto& e : std::filesystem::directory_iterator(dir, ec))
+      if (e.path().filename().string().starts_with(prefix)) out.push_back(e.path());
+  }
+  return out;
+}
+
+pid_t spawn_runner(const std::string& args) {
+  test::Child c = test::Child::spawn([&]() -> int {
+    std::string cmd = std::string(IPCH_BINARY) + " " + args + " >/dev/null 2>&1";
+    ::execl("/bin/sh", "sh", "-c", ("exec " + cmd).c_str(), nullptr);
+    return 127;
+  });
+  pid_t pid = c.pid();
+  new test::Child(std::move(c));  // reaped by the test through waitpid; never killed by a destructor here
+  return pid;
+}
+
+bool wait_until(const std::function<bool()>& ok, std::chrono::milliseconds guard = 10s) {
+  auto end = std::chrono::steady_clock::now() + guard;
+  while (std::chrono::steady_clock::now() < end) {
+    if (ok()) return true;
+    std::this_thread::sleep_for(20ms);
+  }
+  return ok();
+}
+
+TEST(Cli, BadInputIsExitTwoWithOneLineNamingTheFix) {
+  auto [rc, out] = harness("run --mechanism carrier-pigeon");
+  EXPECT_EQ(rc, 2);
+  EXPECT_NE(out.find("unix-seqpacket"), std::string::npos) << out;
+  std::tie(rc, out) = harness("run --mechanism pipe --workload zigzag");
+  EXPECT_EQ(rc, 2);
+  EXPECT_NE(out.find("request-response"), std::string::npos) << out;
+  std::tie(rc, out) = harness("run --mechanism posix-mq --setting capacity=100000 --messages 1");
+  EXPECT_EQ(rc, 2);
+  EXPECT_NE(out.find("msg_max"), std::string::npos) << out;
+  EXPECT_EQ(std::count(out.begin(), out.end(), '\n'), 1) << out;
+}
+
+TEST(Cli, AMalformedReproducerIsRefusedNamingTheField) {
+  auto dir = std::filesystem::temp_directory_path() / ("ipch-test-" + std::to_string(getpid()));
+  std::filesystem::create_directories(dir);
+  auto write = [&](const std::string& name, const std::string& text) {
+    std::ofstream(dir / name) << text;
+    return (dir / name).string();
+  };
+  auto [rc, out] = harness("replay " + write("trunc.json", R"({"format":1,"verdict":"dead)"));
+  EXPECT_EQ(rc, 2);
+  EXPECT_NE(out.find("not valid JSON"), std::string::npos) << out;
+  std::tie(rc, out) = harness("replay " + write("nofield.json", R"({"format":1,"verdict":"deadlock","scenario":{"version":1,"seed":1}})"));
+  EXPECT_EQ(rc, 2);
+  EXPECT_NE(out.find("scenario.mechanism"), std::string::npos) << out;
+  std::tie(rc, out) = harness("replay " + write("format.json", R"({"format":9,"verdict":"deadlock","scenario":{}})"));
+  EXPECT_EQ(rc, 2);
+  EXPECT_NE(out.find("format"), std::string::npos) << out;
+  std::filesystem::remove_all(dir);
+}
+
+TEST(Cli, DeadlockWritesAReproducerThatReplaysToTheSameVerdict) {
+  auto dir = std::filesystem::temp_directory_path() / ("ipch-test-dl-" + std::to_string(getpid()));
+  auto [rc, out] = harness("run --mechanism pipe --workload request-response --depth 64 --max-size 65536 --seed 7 "
+                           "--stall-ms 500 --json --out " + dir.string());
+  EXPECT_EQ(rc, 1) << out;
+  auto j = nlohmann::json::parse(out);
+  EXPECT_EQ(j["verdict"], "deadlock");
+  ASSERT_TRUE(j["reproducer"].is_string());
+  std::tie(rc, out) = harness("replay " + j["reproducer"].get<std::string>() + " --times 3 --json");
+  EXPECT_EQ(rc, 1) << out;
+  auto r = nlohmann::json::parse(out);
+  EXPECT_EQ(r["same_verdict"], 3);
+  std::filesystem::remove_all(dir);
+}
+
+// SIGKILL leaves the runner no chance to clean up: its workers must still die (PDEATHSIG), and
+// `clean` must then remove every object it left.
+TEST(Cleanup, AKilledRunnerLeavesNoWorkerAndCleanLeavesNothing) {
+  for (const char* mech : {"sysv-shm", "posix-mq", "fifo"}) {
+    pid_t runner = spawn_runner(std::string("run --mechanism ") + mech + " --messages 100000000 --seed 3");
+    ASSERT_TRUE(wait_until([&] { return workers_of(runner).size() >= 2; })) << mech << ": no workers came up";
+    ASSERT_TRUE(sys::kill(runner, SIGKILL));
+    (void)sys::waitpid(runner, 0);
+    EXPECT_TRUE(wait_until([&] { return workers_of(runner).empty(); })) << mech << ": workers outlived their runner";
+    EXPECT_FALSE(objects_of(runner).empty() && mech != std::string("fifo")) << mech << ": nothing was left to clean?";
+    auto [rc, out] = harness("clean");
+    EXPECT_EQ(rc, 0) << out;
+    EXPECT_TRUE(objects_of(runner).empty()) << mech << ": " << ::testing::PrintToString(objects_of(runner));
+    EXPECT_FALSE(std::filesystem::exists("/tmp/ipch-" + std::to_string(runner) + ".journal"));
+  }
+}
+
+TEST(Cleanup, SigintEndsTheRunKillsWorkersAndRemovesEverything) {
+  pid_t runner = spawn_runner("run --mechanism sysv-shm --messages 100000000 --seed 3");
+  ASSERT_TRUE(wait_until([&] { return workers_of(runner).size() >= 2; }));
+  auto workers = workers_of(runner);
+  ASSERT_TRUE(sys::kill(runner, SIGINT));
+  auto w = sys::waitpid(runner, 0);
+  ASSERT_TRUE(w);
+  EXPECT_TRUE(WIFEXITED(w->second) && WEXITSTATUS(w->second) == 130) << w->second;
+  for (pid_t p : workers) EXPECT_FALSE(sys::kill(p, 0)) << "worker " << p << " survived";
+  EXPECT_TRUE(objects_of(runner).empty()) << ::testing::PrintToString(objects_of(runner));
+  EXPECT_FALSE(std::filesystem::exists("/tmp/ipch-" + std::to_string(runner) + ".journal"));
+}
+
+}  // namespace
+}  // namespace ipch
