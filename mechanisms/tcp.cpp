@@ -1,11 +1,38 @@
 #include "tcp.hpp"
 
+#include <sys/socket.h>
+
+#include "socket_common.hpp"
+
 namespace ipch {
 
+namespace {
+
+constexpr socket_common::Kind kKind{"tcp", AF_INET, SOCK_STREAM};
+
+Contract contract() {
+  Contract c;
+  c.delivery = Delivery::reliable;
+  c.ordering = Ordering::fifo;
+  c.boundaries = false;
+  c.atomic_write_limit = 0;
+  c.direction = Direction::two_way;
+  c.outlives_creator = false;
+  c.persistence = "the socket and its port go with the last fd (closed connections may linger in TIME_WAIT)";
+  c.many_senders = true;
+  c.many_receivers = true;
+  c.sharing_note =
+      "each sender has its own connection; a shared connection would interleave writes. Each receiver accepts its "
+      "own connections: all of one sender's messages go to whichever receiver accepted it";
+  return c;
+}
+
+}  // namespace
+
 const Mechanism& tcp_mechanism() {
-  static const Mechanism m{"tcp", "(stub)", Contract{}, {}, [](const Settings&) -> std::expected<std::unique_ptr<Link>, SetupError> {
-    return std::unexpected(SetupError{std::make_error_code(std::errc::function_not_supported), "tcp: not built yet"});
-  }};
+  static const Mechanism m{kKind.name, "TCP over loopback (127.0.0.1), framed messages", contract(),
+                           socket_common::settings(kKind),
+                           [](const Settings& s) { return socket_common::create(kKind, s); }};
   return m;
 }
 

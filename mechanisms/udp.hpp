@@ -1,4 +1,4 @@
-// udp: (not built yet)
+// udp: UDP over loopback (127.0.0.1, a port the kernel picks); one datagram per message
 #pragma once
 
 #include "channel.hpp"

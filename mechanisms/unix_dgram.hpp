@@ -1,4 +1,4 @@
-// unix-dgram: (not built yet)
+// unix-dgram: a unix datagram socket at a path in the run's private folder; one datagram per message
 #pragma once
 
 #include "channel.hpp"

@@ -1,4 +1,4 @@
-// unix-seqpacket: (not built yet)
+// unix-seqpacket: a unix seqpacket socket at a path in the run's private folder; one record per message
 #pragma once
 
 #include "channel.hpp"

@@ -1,4 +1,4 @@
-// unix-stream: (not built yet)
+// unix-stream: a unix stream socket at a path in the run's private folder; each sender connects; framed messages
 #pragma once
 
 #include "channel.hpp"
