@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <map>
 
 #include "envelope.hpp"
 #include "framing.hpp"
@@ -77,9 +78,11 @@ class Runner {
   std::vector<std::unique_ptr<Link>> links_;
   std::vector<Live> workers_;
   pid_t pgid_ = 0;
+  sys::Fd start_gate_;  // closed once every worker has started or exited
   RunOutcome out_;
   std::uint64_t last_progress_ = 0;
   std::uint64_t sent_ok_[2]{}, received_[2]{}, last_receive_[2]{};
+  std::map<std::uint32_t, bool> started_;
 };
 
 void Runner::create_links() {
@@ -114,6 +117,8 @@ void Runner::choose_cap() {
 void Runner::fork_workers() {
   auto plan = plan_workers(s_, out_.contract);
   out_.history.workers = plan;
+  auto gate = sys::pipe(0);
+  if (!gate) throw std::runtime_error("start gate: " + describe(gate.error()));
   std::vector<std::pair<sys::Fd, sys::Fd>> pipes;
   for (std::size_t i = 0; i < plan.size(); ++i) {
     auto p = sys::pipe(0);
@@ -132,11 +137,12 @@ void Runner::fork_workers() {
         pipes[j].first.reset();
         if (j != i) pipes[j].second.reset();
       }
+      gate->second.reset();
       title::set(title::program() + " worker " + plan[i].name() + " (runner " + std::to_string(runner) + ")");
       WorkerPlan wp{plan[i], out_.cap};
       int rc = 3;
       try {
-        rc = run_worker(s_, wp, links_, pipes[i].second.get());
+        rc = run_worker(s_, wp, links_, pipes[i].second.get(), gate->first.get());
       } catch (const std::exception& e) {
         std::fprintf(stderr, "ipc-harness worker %s: %s\n", plan[i].name().c_str(), e.what());
       }
@@ -156,6 +162,7 @@ void Runner::fork_workers() {
   }
   // The runner holds no end: a pipe end kept here would keep EOF and EPIPE from the workers.
   for (auto& l : links_) l->release();
+  start_gate_ = std::move(gate->second);
 }
 
 void Runner::drain(Live& w) {
@@ -171,6 +178,7 @@ void Runner::drain(Live& w) {
       e.worker = w.info.index;  // trust the pipe, not the payload
       out_.history.events.push_back(e);
       last_progress_ = now_ms();
+      if (e.kind == EventKind::started) started_[w.info.index] = true;
       if (e.kind == EventKind::send_ok && e.link < 2) ++sent_ok_[e.link];
       if (e.kind == EventKind::received && e.link < 2) {
         ++received_[e.link];
@@ -269,6 +277,11 @@ void Runner::loop() {
       if (!fds[i].revents || !who[i]->alive) continue;
       if (fds[i].fd == who[i]->pidfd.get()) reap(*who[i]);
       else drain(*who[i]);
+    }
+    if (start_gate_.valid() && std::all_of(workers_.begin(), workers_.end(), [&](const Live& w) {
+          return !w.alive || started_[w.info.index];
+        })) {
+      start_gate_.reset();
     }
     stop_finished_links();
     if (now_ms() - last_progress_ >= s_.stall_ms) {

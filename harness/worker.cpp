@@ -125,7 +125,8 @@ class Worker {
 
 }  // namespace
 
-int run_worker(const Scenario& s, const WorkerPlan& plan, std::vector<std::unique_ptr<Link>>& links, int control_fd) {
+int run_worker(const Scenario& s, const WorkerPlan& plan, std::vector<std::unique_ptr<Link>>& links, int control_fd,
+               int start_fd) {
   Worker w(s, plan, control_fd);
   auto open = [&](std::size_t link, Role role) -> std::unique_ptr<Channel> {
     auto c = links.at(link)->open(role, Deadline::never());
@@ -147,6 +148,8 @@ int run_worker(const Scenario& s, const WorkerPlan& plan, std::vector<std::uniqu
   bool two = plan.info.role == WorkerRole::client || plan.info.role == WorkerRole::server;
   if (!a || (two && !b)) return 3;
   w.started();
+  std::byte go;
+  (void)sys::read(start_fd, std::span(&go, 1));  // EOF: every worker is up
   switch (plan.info.role) {
     case WorkerRole::sender: w.sender(*a); break;
     case WorkerRole::receiver: w.receiver(*a); break;

@@ -21,6 +21,10 @@ struct WorkerPlan {
 // mechanism are reported as events, not exit codes), 3 when the harness itself failed.
 // Opens its channels from `links`, then releases every link so that it holds no end it does
 // not use (an end held by a bystander keeps EOF and EPIPE from ever coming).
-int run_worker(const Scenario& s, const WorkerPlan& plan, std::vector<std::unique_ptr<Link>>& links, int control_fd);
+// After opening its channels it reports `started` and waits for EOF on `start_fd`: the runner
+// closes the gate once every worker is up, so no sender finishes (and closes) before every
+// other sender has connected - else a receiver could see end of stream too early.
+int run_worker(const Scenario& s, const WorkerPlan& plan, std::vector<std::unique_ptr<Link>>& links, int control_fd,
+               int start_fd);
 
 }  // namespace ipch

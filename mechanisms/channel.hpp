@@ -68,7 +68,7 @@ class Channel {
   // Closes this end. Idempotent; the destructor closes too.
   virtual void close() = 0;
 
-  virtual MessageLimit limit() const { return {SIZE_MAX, "unknown"}; }
+  virtual MessageLimit limit() const = 0;
 };
 
 enum class Role { sender, receiver };
@@ -95,7 +95,7 @@ class Link {
 
   // The largest message a channel of this link can move, known without opening an end (an open
   // has effects: a FIFO open waits for its peer, a ring counts its ends).
-  virtual MessageLimit limit() const { return {SIZE_MAX, "unknown"}; }
+  virtual MessageLimit limit() const = 0;
 };
 
 struct SettingInfo {
