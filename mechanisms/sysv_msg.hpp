@@ -1,4 +1,4 @@
-// sysv-msg: a System V message queue (msgget(IPC_PRIVATE), mode 0600), used by its id.
+// sysv-msg: a System V message queue (msgget with a key derived from its ipch- name, mode 0600), used by its id.
 //
 // Contract: reliable; order per type (a receive takes msgtyp 0, the oldest message of any type,
 // so one sender's messages in fact come out in send order); boundaries kept; every message is
