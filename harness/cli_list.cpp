@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "catalogue.hpp"
 #include "registry.hpp"
 
 namespace ipch::cli {
@@ -29,6 +30,24 @@ int list_mechanisms(std::ostream& out, bool json) {
     out << fmt::format("{:<15} senders {}, receivers {}{}\n", "", c.many_senders ? "many" : "one",
                        c.many_receivers ? "many" : "one", c.sharing_note.empty() ? "" : " (" + c.sharing_note + ")");
     for (const auto& s : m->settings) out << fmt::format("{:<15} {}: {}\n", "", s.name, s.meaning);
+    out << "\n";
+  }
+  return 0;
+}
+
+int list_faults(std::ostream& out, bool json) {
+  if (json) {
+    auto arr = nlohmann::json::array();
+    for (const auto& f : faults::catalogue()) arr.push_back(faults::to_json(f));
+    out << nlohmann::json{{"faults", arr}}.dump(2) << "\n";
+    return 0;
+  }
+  for (const auto& f : faults::catalogue()) {
+    std::string where;
+    for (const auto& m : f.mechanisms) where += (where.empty() ? "" : ", ") + m;
+    out << fmt::format("{:<17} {}\n{:<17} applies to: {}\n{:<17} expected: {}\n", f.name, f.how, "", where, "",
+                       f.expected);
+    for (const auto& p : f.params) out << fmt::format("{:<17} {}: {}\n", "", p.name, p.meaning);
     out << "\n";
   }
   return 0;

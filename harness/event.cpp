@@ -14,6 +14,22 @@ std::string_view to_string(EventKind k) {
     case EventKind::receive_failed: return "receive-failed";
     case EventKind::finished: return "finished";
     case EventKind::exited: return "exited";
+    case EventKind::fault: return "fault";
+    case EventKind::would_block: return "would-block";
+  }
+  return "?";
+}
+
+std::string_view to_string(FaultAction a) {
+  switch (a) {
+    case FaultAction::killed: return "killed";
+    case FaultAction::stopped: return "stopped";
+    case FaultAction::continued: return "continued";
+    case FaultAction::signalled: return "signalled";
+    case FaultAction::held: return "held";
+    case FaultAction::released: return "released";
+    case FaultAction::armed: return "armed";
+    case FaultAction::bystander: return "bystander";
   }
   return "?";
 }

@@ -20,7 +20,11 @@ enum class EventKind : std::uint8_t {
   receive_failed,  // err = errno, or kEndOfStream
   finished,        // the worker's part is done; it exits next
   exited,          // written by the runner: err = exit code, or -signal
+  fault,           // written by the runner: seq = fault index in the plan, err = FaultAction, sender = target
+  would_block,     // a non-blocking send met a full buffer (EAGAIN); once per message
 };
+enum class FaultAction : std::int32_t { killed = 1, stopped, continued, signalled, held, released, armed, bystander };
+std::string_view to_string(FaultAction a);
 std::string_view to_string(EventKind k);
 
 // Why a received message is not intact (0 = intact).

@@ -12,12 +12,14 @@ std::string_view to_string(WorkerRole r) {
     case WorkerRole::receiver: return "receiver";
     case WorkerRole::client: return "client";
     case WorkerRole::server: return "server";
+    case WorkerRole::bystander: return "bystander";
   }
   return "?";
 }
 
 std::string WorkerInfo::name() const {
-  if (role == WorkerRole::client || role == WorkerRole::server) return std::string(to_string(role));
+  if (role == WorkerRole::client || role == WorkerRole::server || role == WorkerRole::bystander)
+    return std::string(to_string(role));
   return std::string(to_string(role)) + "-" + std::to_string(rank);
 }
 
@@ -32,6 +34,7 @@ nlohmann::json History::to_json(const Event& e) const {
     case EventKind::send_ok:
     case EventKind::send_failed:
     case EventKind::received:
+    case EventKind::would_block:
       j["link"] = e.link;
       j["sender"] = e.sender;
       j["seq"] = e.seq;
@@ -44,6 +47,16 @@ nlohmann::json History::to_json(const Event& e) const {
   if (e.kind == EventKind::send_failed || e.kind == EventKind::receive_failed) {
     j["link"] = e.link;
     j["errno"] = e.err == kEndOfStream ? "end-of-stream" : describe({e.err, std::generic_category()});
+  }
+  if (e.kind == EventKind::fault) {
+    j["fault"] = e.seq < faults.size() ? faults[e.seq] : std::to_string(e.seq);
+    j["action"] = to_string(static_cast<FaultAction>(e.err));
+    if (e.sender < workers.size()) j["target"] = workers[e.sender].name();
+  }
+  if (e.kind == EventKind::finished) {
+    j["eintr_retries"] = e.seq;
+    j["short_io"] = e.size;
+    j["fault_points_fired"] = e.sender;
   }
   if (e.kind == EventKind::exited) {
     if (e.err >= 0) j["exit_code"] = e.err;

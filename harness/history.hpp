@@ -14,7 +14,7 @@
 
 namespace ipch {
 
-enum class WorkerRole { sender, receiver, client, server };
+enum class WorkerRole { sender, receiver, client, server, bystander };
 std::string_view to_string(WorkerRole r);
 
 struct WorkerInfo {
@@ -27,6 +27,7 @@ struct WorkerInfo {
 
 struct History {
   std::vector<WorkerInfo> workers;
+  std::vector<std::string> faults;  // names of the plan's faults, by index (Event::seq of a fault event)
   std::vector<Event> events;  // in the order the runner read them; t_ns orders them across processes
 
   nlohmann::json to_json(const Event& e) const;

@@ -14,7 +14,10 @@
 
 #include "cli_list.hpp"
 #include "cli_run.hpp"
+#include "fault_plan.hpp"
 #include "objects.hpp"
+#include "plan.hpp"
+#include "runner.hpp"
 #include "process_title.hpp"
 #include "registry.hpp"
 #include "reproducer.hpp"
@@ -41,7 +44,7 @@ int main(int argc, char** argv) {
   auto* list = app.add_subcommand("list", "list what the harness knows");
   std::string what;
   bool json = false;
-  list->add_option("what", what, "mechanisms")->required()->check(CLI::IsMember({"mechanisms"}));
+  list->add_option("what", what, "mechanisms or faults")->required()->check(CLI::IsMember({"mechanisms", "faults"}));
   list->add_flag("--json", json, "one JSON object on stdout");
 
   auto* clean = app.add_subcommand("clean", "remove kernel objects and folders left by dead ipc-harness processes");
@@ -55,6 +58,7 @@ int main(int argc, char** argv) {
   std::optional<std::uint64_t> seed;
   std::optional<std::string> out;
   bool backtrace = false;
+  std::vector<std::string> fault_specs;
   run->add_option("--mechanism", mechanism, "the mechanism (ipc-harness list mechanisms)")->required();
   run->add_option("--workload", workload, "stream, request-response or fan-in");
   run->add_option("--senders", senders, "sending processes (stream: 1, fan-in: 4)");
@@ -63,6 +67,7 @@ int main(int argc, char** argv) {
   run->add_option("--max-size", max_size, "largest message in bytes, envelope included; capped to the mechanism's limit");
   run->add_option("--depth", depth, "request-response: requests written before the first response is read");
   run->add_option("--setting", settings, "capacity=N,message_size=N,blocking=false (see list mechanisms)");
+  run->add_option("--fault", fault_specs, "NAME[:key=value,...], repeatable (ipc-harness list faults)");
   run->add_option("--seed", seed, "the seed every choice derives from (default: random, always printed)");
   run->add_option("--stall-ms", stall_ms, "no progress for this long is a deadlock");
   run->add_option("--out", out, "folder for history.jsonl, result.json and, on failure, reproducer.json");
@@ -84,7 +89,7 @@ int main(int argc, char** argv) {
     return rc == 0 ? 0 : 2;
   }
 
-  if (*list) return ipch::cli::list_mechanisms(std::cout, json);
+  if (*list) return what == "faults" ? ipch::cli::list_faults(std::cout, json) : ipch::cli::list_mechanisms(std::cout, json);
   if (*clean) {
     auto report = ipch::objects::clean_dead();
     for (const auto& r : report.removed) std::cout << "removed " << r << "\n";
@@ -126,6 +131,22 @@ int main(int argc, char** argv) {
     s.workload.max_size = max_size;
     s.workload.depth = depth;
     s.stall_ms = stall_ms;
+    ipch::faults::Plan plan;
+    for (const auto& spec : fault_specs) {
+      auto f = ipch::faults::parse(spec);
+      if (!f) {
+        std::cerr << "ipc-harness run: --fault " << spec << ": " << f.error() << "\n";
+        return 2;
+      }
+      plan.push_back(*f);
+    }
+    s.faults = ipch::faults::to_json(plan);
+    try {
+      ipch::resolve_faults(s);
+    } catch (const ipch::BadInput& e) {
+      std::cerr << "ipc-harness run: " << e.what() << "\n";
+      return 2;
+    }
     a.json = json;
     a.backtrace = backtrace;
     a.out = out;

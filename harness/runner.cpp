@@ -7,9 +7,13 @@
 
 #include <algorithm>
 #include <cstring>
+#include <deque>
+#include <fstream>
 #include <map>
 
 #include "envelope.hpp"
+#include "fault_driver.hpp"
+#include "fault_plan.hpp"
 #include "framing.hpp"
 #include "process_title.hpp"
 #include "registry.hpp"
@@ -70,13 +74,18 @@ class Runner {
   void reap(Live& w);
   void stop_finished_links();
   void kill_all();
+  void fork_bystander(const sys::Fd& gate_w);
+  std::optional<std::uint32_t> restart(std::uint32_t worker);
+  Live* live(std::uint32_t worker);
+  bool working(const Live& w) const { return w.alive && w.info.role != WorkerRole::bystander; }
   std::uint64_t now_ms() const { return monotonic_ns() / 1'000'000; }
 
   const Scenario& s_;
   const RunOptions& o_;
   const Mechanism* mech_ = nullptr;
   std::vector<std::unique_ptr<Link>> links_;
-  std::vector<Live> workers_;
+  std::deque<Live> workers_;  // a deque: restarts append while the loop holds references
+  std::unique_ptr<FaultDriver> driver_;
   pid_t pgid_ = 0;
   sys::Fd start_gate_;  // closed once every worker has started or exited
   RunOutcome out_;
@@ -160,9 +169,91 @@ void Runner::fork_workers() {
     w.pidfd = std::move(*pfd);
     workers_.push_back(std::move(w));
   }
+  if (driver_->wants_bystander()) fork_bystander(gate->second);
   // The runner holds no end: a pipe end kept here would keep EOF and EPIPE from the workers.
   for (auto& l : links_) l->release();
   start_gate_ = std::move(gate->second);
+}
+
+Live* Runner::live(std::uint32_t worker) {
+  for (auto& w : workers_)
+    if (w.info.index == worker) return &w;
+  return nullptr;
+}
+
+// A process that keeps every end of every channel and does nothing: an fd leaked across fork.
+void Runner::fork_bystander(const sys::Fd& gate_w) {
+  WorkerInfo info{static_cast<std::uint32_t>(out_.history.workers.size()), WorkerRole::bystander, 0, 0};
+  pid_t runner = ::getpid();
+  auto pid = sys::fork(true);
+  if (!pid) throw std::runtime_error("fork: " + describe(pid.error()));
+  if (*pid == 0) {
+    ::setpgid(0, pgid_);
+    ::close(gate_w.get());  // else the start gate never opens
+    title::set(title::program() + " worker bystander (runner " + std::to_string(runner) + ")");
+    for (;;) ::pause();
+  }
+  ::setpgid(*pid, pgid_);
+  info.pid = *pid;
+  out_.history.workers.push_back(info);
+  auto pfd = sys::pidfd_open(*pid);
+  if (!pfd) throw std::runtime_error("pidfd_open: " + describe(pfd.error()));
+  auto p = sys::pipe(0);  // a control pipe that never carries anything, so the loop treats it alike
+  if (!p) throw std::runtime_error("pipe: " + describe(p.error()));
+  Live w{info, std::move(p->first), std::move(*pfd), {}, true, false};
+  (void)sys::set_nonblocking(w.control.get(), true);
+  workers_.push_back(std::move(w));
+  started_[info.index] = true;
+  Event e{};
+  e.t_ns = monotonic_ns();
+  e.kind = EventKind::fault;
+  e.err = static_cast<std::int32_t>(FaultAction::bystander);
+  e.sender = e.worker = info.index;
+  for (std::size_t i = 0; i < out_.history.faults.size(); ++i)
+    if (out_.history.faults[i] == "leaked-fd") e.seq = i;
+  out_.history.events.push_back(e);
+}
+
+// A new process in the same role on the same kernel object, after a kill. It closes every fd
+// it inherited from the runner but its own control pipe.
+std::optional<std::uint32_t> Runner::restart(std::uint32_t worker) {
+  Live* old = live(worker);
+  if (!old) return std::nullopt;
+  WorkerInfo info = old->info;
+  info.index = static_cast<std::uint32_t>(out_.history.workers.size());
+  info.rank += 100;  // receiver-100: the first restart of receiver-0
+  auto p = sys::pipe(0);
+  if (!p) return std::nullopt;
+  pid_t runner = ::getpid();
+  auto pid = sys::fork(true);
+  if (!pid) return std::nullopt;
+  if (*pid == 0) {
+    ::setpgid(0, pgid_);
+    ::signal(SIGINT, SIG_DFL);
+    ::signal(SIGTERM, SIG_DFL);
+    ::dup2(p->second.get(), 3);
+    ::close_range(4, ~0U, 0);
+    title::set(title::program() + " worker " + info.name() + " (runner " + std::to_string(runner) + ")");
+    WorkerPlan wp{info, out_.cap};
+    int rc = 3;
+    try {
+      rc = run_worker(s_, wp, links_, 3, -1);
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "ipc-harness worker %s: %s\n", info.name().c_str(), e.what());
+    }
+    std::fflush(nullptr);
+    ::_exit(rc);
+  }
+  ::setpgid(*pid, pgid_);
+  info.pid = *pid;
+  out_.history.workers.push_back(info);
+  auto pfd = sys::pidfd_open(*pid);
+  if (!pfd) return std::nullopt;
+  Live w{info, std::move(p->first), std::move(*pfd), {}, true, false};
+  p->second.reset();
+  (void)sys::set_nonblocking(w.control.get(), true);
+  workers_.push_back(std::move(w));
+  return info.index;
 }
 
 void Runner::drain(Live& w) {
@@ -178,6 +269,7 @@ void Runner::drain(Live& w) {
       e.worker = w.info.index;  // trust the pipe, not the payload
       out_.history.events.push_back(e);
       last_progress_ = now_ms();
+      if (driver_) driver_->on_event(e);
       if (e.kind == EventKind::started) started_[w.info.index] = true;
       if (e.kind == EventKind::send_ok && e.link < 2) ++sent_ok_[e.link];
       if (e.kind == EventKind::received && e.link < 2) {
@@ -204,7 +296,9 @@ void Runner::reap(Live& w) {
   }
   out_.history.events.push_back(e);
   last_progress_ = now_ms();
-  if (!w.stopped && e.err != 0 && out_.error.empty()) {
+  bool on_purpose = w.stopped || (driver_ && driver_->killed_by_fault(w.info.index));
+  e.stopped = on_purpose;
+  if (!on_purpose && e.err != 0 && out_.error.empty()) {
     out_.error = "worker " + w.info.name() + " (pid " + std::to_string(w.info.pid) + ") " +
                  (e.err > 0 ? "exited " + std::to_string(e.err) : std::string("was killed by SIG") + sigabbrev_np(-e.err)) +
                  "; its stderr above says why";
@@ -251,7 +345,7 @@ void Runner::loop() {
   sigaction(SIGINT, &sa, &old_int);
   sigaction(SIGTERM, &sa, &old_term);
   last_progress_ = now_ms();
-  while (std::any_of(workers_.begin(), workers_.end(), [](const Live& w) { return w.alive; })) {
+  while (std::any_of(workers_.begin(), workers_.end(), [&](const Live& w) { return working(w); })) {
     std::vector<pollfd> fds;
     std::vector<Live*> who;
     fds.push_back({sp->first.get(), POLLIN, 0});
@@ -279,12 +373,14 @@ void Runner::loop() {
       else drain(*who[i]);
     }
     if (start_gate_.valid() && std::all_of(workers_.begin(), workers_.end(), [&](const Live& w) {
-          return !w.alive || started_[w.info.index];
+          return !working(w) || started_[w.info.index];
         })) {
+      if (driver_->holds_receivers_at_start()) driver_->hold_receivers();
       start_gate_.reset();
     }
+    driver_->on_tick(now_ms() - last_progress_);
     stop_finished_links();
-    if (now_ms() - last_progress_ >= s_.stall_ms) {
+    if (now_ms() - last_progress_ >= s_.stall_ms && !driver_->holding()) {
       out_.deadlock = true;
       out_.stalled_ms = now_ms() - last_progress_;
       std::vector<Process> procs;
@@ -293,6 +389,12 @@ void Runner::loop() {
       out_.diagnosis = diagnose(procs, o_.backtrace);
       kill_all();
     }
+  }
+  for (auto& w : workers_) {
+    if (!w.alive) continue;
+    w.stopped = true;  // bystanders live until the run ends
+    (void)sys::kill(w.info.pid, SIGKILL);
+    reap(w);
   }
   sigaction(SIGINT, &old_int, nullptr);
   sigaction(SIGTERM, &old_term, nullptr);
@@ -309,6 +411,39 @@ RunOutcome Runner::run() {
                    std::to_string(kEnvelopeSize) + " B envelope every message carries; use at least " +
                    std::to_string(kEnvelopeSize));
   }
+  FaultDriver::Hooks hooks{
+      [this](std::uint32_t w, int sig) {
+        if (Live* l = live(w); l && l->alive) (void)sys::kill(l->info.pid, sig);
+      },
+      [this](std::size_t fault, FaultAction a, std::uint32_t w) {
+        Event e{};
+        e.t_ns = monotonic_ns();
+        e.kind = EventKind::fault;
+        e.err = static_cast<std::int32_t>(a);
+        e.seq = fault;
+        e.sender = w;
+        e.worker = w;
+        out_.history.events.push_back(e);
+        last_progress_ = now_ms();
+      },
+      [this](std::uint32_t w) { return restart(w); },
+      [this](std::uint32_t w) {
+        Live* l = live(w);
+        return l && l->alive;
+      },
+      [this](std::uint32_t w) -> char {
+        Live* l = live(w);
+        if (!l || !l->alive) return '?';
+        std::ifstream in("/proc/" + std::to_string(l->info.pid) + "/stat");
+        std::string stat((std::istreambuf_iterator<char>(in)), {});
+        auto close = stat.rfind(')');
+        return close == std::string::npos || close + 2 >= stat.size() ? '?' : stat[close + 2];
+      },
+      [this]() -> const std::vector<WorkerInfo>& { return out_.history.workers; },
+  };
+  faults::Plan plan = fault_plan(s_);
+  for (const auto& f : plan) out_.history.faults.push_back(f.name);
+  driver_ = std::make_unique<FaultDriver>(s_, plan, std::move(hooks));
   create_links();
   choose_cap();
   try {

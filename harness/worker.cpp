@@ -1,10 +1,13 @@
 #include "worker.hpp"
 
+#include <signal.h>
 #include <unistd.h>
 
 #include <thread>
 
 #include "envelope.hpp"
+#include "fault_plan.hpp"
+#include "points.hpp"
 #include "sys.hpp"
 
 namespace ipch {
@@ -31,12 +34,59 @@ bool would_block(std::error_code ec) {
 }
 
 // A non-blocking channel is driven the way careful user code drives one: retry EAGAIN.
-Result<void> send_retrying(Channel& ch, std::span<const std::byte> msg) {
+// `on_full` runs once, at the first EAGAIN, so the history shows that the buffer was full.
+template <class F>
+Result<void> send_retrying(Channel& ch, std::span<const std::byte> msg, F on_full) {
+  bool told = false;
   for (;;) {
     auto r = ch.send(msg, Deadline::never());
     if (r || !would_block(r.error())) return r;
+    if (!told) on_full(), told = true;
     std::this_thread::yield();
   }
+}
+
+void on_usr1(int) {}
+
+// Arms, in this worker, the fault points the plan asks of it. Points are counted per process,
+// so "the n-th hit" means the same call on every replay.
+std::vector<std::string> arm_faults(const Scenario& s, const WorkerInfo& me) {
+  std::vector<std::string> armed;
+  auto arm = [&](const std::string& name, std::uint64_t from, std::uint64_t count, std::uintptr_t info) {
+    faults::arm(name, from, count, info);
+    armed.push_back(name);
+  };
+  faults::Plan plan = fault_plan(s);
+  bool first_sender = (me.role == WorkerRole::sender && me.rank == 0) || me.role == WorkerRole::client;
+  bool first_receiver = (me.role == WorkerRole::receiver && me.rank == 0) || me.role == WorkerRole::server;
+  for (const auto& f : plan) {
+    std::string m = s.mechanism;
+    if (f.name == "drop-datagram" && first_sender) {
+      arm(faults::point(m, "drop"), f.get_u64("nth", 1), f.get_u64("count", 1), 0);
+    } else if (f.name == "delay-lock") {
+      arm(faults::point(m, f.get("where") == "before" ? "lock" : "lock-held"), f.get_u64("nth", 1),
+                  f.get_u64("count", 0), f.get_u64("us", 1000));
+    } else if (f.name == "kill-lock-holder" && first_sender) {
+      arm(faults::point(m, "lock-held"), f.get_u64("nth", 2), 1, faults::kStopHere);
+    } else if (f.name == "short-io") {
+      arm("ipch/sys/write", 1, 0, f.get_u64("bytes", 1));
+      arm("ipch/sys/read", 1, 0, f.get_u64("bytes", 1));
+    } else if (f.name == "errno") {
+      bool send = f.get("call", "send") == "send";
+      if ((send && first_sender) || (!send && first_receiver)) {
+        arm(faults::point(m, send ? "send" : "receive"), f.get_u64("nth", 1), 1,
+                    static_cast<std::uintptr_t>(fault_errno(f)));
+      }
+    } else if (f.name == "eintr") {
+      // Without SA_RESTART, so a signal in a blocking call is EINTR, which the wrappers retry.
+      struct sigaction sa {};
+      sa.sa_handler = on_usr1;
+      sigemptyset(&sa.sa_mask);
+      sa.sa_flags = 0;
+      sigaction(SIGUSR1, &sa, nullptr);
+    }
+  }
+  return armed;
 }
 Result<Received> receive_retrying(Channel& ch, std::vector<std::byte>& buf) {
   for (;;) {
@@ -46,44 +96,69 @@ Result<Received> receive_retrying(Channel& ch, std::vector<std::byte>& buf) {
   }
 }
 
+// After a failed call a worker goes on, as careful user code would, unless the error says the
+// peer or the object is gone, or the same error came twice in a row (it will not pass).
+class Persistence {
+ public:
+  bool go_on(std::error_code ec) {
+    int e = ec.category() == std::generic_category() ? ec.value() : -1;
+    bool gone = e == -1 || e == EPIPE || e == ECONNRESET || e == ECONNREFUSED || e == ENOTCONN || e == EBADF ||
+                e == EIDRM || e == EINVAL || e == ENOENT || e == EPROTO;
+    bool again = e == last_;
+    last_ = e;
+    return !gone && !again;
+  }
+  void ok() { last_ = 0; }
+
+ private:
+  int last_ = 0;
+};
+
 class Worker {
  public:
   Worker(const Scenario& s, const WorkerPlan& p, int control_fd)
       : s_(s), plan_(p), rep_(control_fd, p.info.index), payload_seed_(s.payload_seed()) {}
 
-  // Returns false iff the send failed (reported); the caller stops sending.
-  bool send(Channel& ch, std::uint8_t link, std::uint32_t sender, std::uint64_t seq) {
+  enum class Sent { ok, failed, stop };
+  // Sends and reports it. `failed`: the send failed and the worker goes on; `stop`: it stops.
+  Sent send(Channel& ch, std::uint8_t link, std::uint32_t sender, std::uint64_t seq) {
     std::size_t size = s_.message_size(sender, seq, plan_.cap);
     make_envelope(payload_seed_, sender, seq, size, out_);
     rep_.report({.kind = EventKind::send_invoked, .link = link, .sender = sender, .seq = seq, .size = size});
-    auto r = send_retrying(ch, out_);
+    auto r = send_retrying(ch, out_, [&] {
+      rep_.report({.kind = EventKind::would_block, .link = link, .sender = sender, .seq = seq, .size = size});
+    });
     if (r) {
       rep_.report({.kind = EventKind::send_ok, .link = link, .sender = sender, .seq = seq, .size = size});
-      return true;
+      send_errors_.ok();
+      return Sent::ok;
     }
     rep_.report({.kind = EventKind::send_failed, .link = link, .err = r.error().value(), .sender = sender, .seq = seq,
                  .size = size});
-    return false;
+    return send_errors_.go_on(r.error()) ? Sent::failed : Sent::stop;
   }
 
   // Returns the opened message iff one arrived (reported); else reports why not.
   std::optional<Opened> receive(Channel& ch, std::uint8_t link) {
-    auto r = receive_retrying(ch, in_);
-    if (!r) {
+    for (;;) {
+      auto r = receive_retrying(ch, in_);
+      if (r) {
+        receive_errors_.ok();
+        Opened o = open_envelope(payload_seed_, std::span(in_).first(r->size));
+        rep_.report({.kind = EventKind::received, .link = link, .damage = o.damage, .sender = o.sender, .seq = o.seq,
+                     .size = r->size});
+        return o;
+      }
       bool eof = r.error() == make_error_code(channel_errc::end_of_stream);
       rep_.report({.kind = EventKind::receive_failed, .link = link, .err = eof ? kEndOfStream : r.error().value()});
-      return std::nullopt;
+      if (eof || !receive_errors_.go_on(r.error())) return std::nullopt;
     }
-    Opened o = open_envelope(payload_seed_, std::span(in_).first(r->size));
-    rep_.report({.kind = EventKind::received, .link = link, .damage = o.damage, .sender = o.sender, .seq = o.seq,
-                 .size = r->size});
-    return o;
   }
 
   void sender(Channel& tx) {
     std::uint64_t n = s_.messages_of(plan_.info.rank);
     for (std::uint64_t seq = 0; seq < n; ++seq)
-      if (!send(tx, 0, plan_.info.index, seq)) break;
+      if (send(tx, 0, plan_.info.index, seq) == Sent::stop) break;
   }
 
   void receiver(Channel& rx) {
@@ -98,9 +173,12 @@ class Worker {
     std::uint64_t depth = std::max<std::uint32_t>(1, s_.workload.depth);
     while (got < n) {
       while (next < n && next - got < depth) {
-        if (!send(requests, 0, plan_.info.index, next)) return;
+        Sent r = send(requests, 0, plan_.info.index, next);
+        if (r == Sent::stop) return;
         ++next;
+        if (r == Sent::failed) ++got;  // no response will come for a request that was never sent
       }
+      if (got >= n) break;
       if (!receive(responses, 1)) return;
       ++got;
     }
@@ -108,12 +186,20 @@ class Worker {
 
   void server(Channel& requests, Channel& responses) {
     while (auto req = receive(requests, 0)) {
-      if (!send(responses, 1, plan_.info.index, req->seq)) return;
+      if (send(responses, 1, plan_.info.index, req->seq) == Sent::stop) return;
     }
   }
 
   void started() { rep_.report({.kind = EventKind::started}); }
-  void finished() { rep_.report({.kind = EventKind::finished}); }
+  // Reports what this worker absorbed: EINTRs retried (seq), short transfers finished (size),
+  // fault points fired (sender).
+  void finished(const std::vector<std::string>& armed) {
+    const auto& io = sys::io_counters();
+    std::uint64_t fired = 0;
+    for (const auto& n : armed) fired += faults::fired(n);
+    rep_.report({.kind = EventKind::finished, .sender = static_cast<std::uint32_t>(fired), .seq = io.eintr_retries,
+                 .size = io.short_reads + io.short_writes});
+  }
 
  private:
   const Scenario& s_;
@@ -121,12 +207,14 @@ class Worker {
   Reporter rep_;
   std::uint64_t payload_seed_;
   std::vector<std::byte> out_, in_;
+  Persistence send_errors_, receive_errors_;
 };
 
 }  // namespace
 
 int run_worker(const Scenario& s, const WorkerPlan& plan, std::vector<std::unique_ptr<Link>>& links, int control_fd,
                int start_fd) {
+  auto armed = arm_faults(s, plan.info);
   Worker w(s, plan, control_fd);
   auto open = [&](std::size_t link, Role role) -> std::unique_ptr<Channel> {
     auto c = links.at(link)->open(role, Deadline::never());
@@ -143,6 +231,7 @@ int run_worker(const Scenario& s, const WorkerPlan& plan, std::vector<std::uniqu
     case WorkerRole::receiver: a = open(0, Role::receiver); break;
     case WorkerRole::client: a = open(0, Role::sender), b = open(1, Role::receiver); break;
     case WorkerRole::server: a = open(0, Role::receiver), b = open(1, Role::sender); break;
+    case WorkerRole::bystander: return 3;  // the runner runs bystanders itself
   }
   for (auto& l : links) l->release();
   bool two = plan.info.role == WorkerRole::client || plan.info.role == WorkerRole::server;
@@ -155,10 +244,11 @@ int run_worker(const Scenario& s, const WorkerPlan& plan, std::vector<std::uniqu
     case WorkerRole::receiver: w.receiver(*a); break;
     case WorkerRole::client: w.client(*a, *b); break;
     case WorkerRole::server: w.server(*a, *b); break;
+    case WorkerRole::bystander: break;
   }
   a->close();  // before `finished`: a receiver waiting for end of stream sees it now
   if (b) b->close();
-  w.finished();
+  w.finished(armed);
   return 0;
 }
 

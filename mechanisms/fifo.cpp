@@ -38,7 +38,7 @@ class FifoLink final : public Link {
     if (s_.capacity) {
       if (auto r = pipe_common::set_capacity("fifo", fd->get(), *s_.capacity); !r) return std::unexpected(r.error().code);
     }
-    return pipe_common::make_channel(std::move(*fd), s_);
+    return pipe_common::make_channel("fifo", std::move(*fd), s_);
   }
 
   void remove() override {

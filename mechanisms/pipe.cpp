@@ -23,7 +23,7 @@ class PipeLink final : public Link {
     auto fd = sys::open("/proc/self/fd/" + std::to_string(end.get()),
                         role == Role::sender ? O_WRONLY : O_RDONLY);
     if (!fd) return std::unexpected(fd.error());
-    return pipe_common::make_channel(std::move(*fd), s_);
+    return pipe_common::make_channel("pipe", std::move(*fd), s_);
   }
 
   void release() override {

@@ -25,11 +25,11 @@ std::expected<void, SetupError> set_capacity(const char* mechanism, int fd, std:
                      " = " + limit + " (and RLIMIT/user pipe quotas); use a capacity of at most " + limit});
 }
 
-Result<std::unique_ptr<Channel>> make_channel(sys::Fd fd, const Settings& s) {
+Result<std::unique_ptr<Channel>> make_channel(const char* mechanism, sys::Fd fd, const Settings& s) {
   if (auto r = sys::set_nonblocking(fd.get(), !s.blocking); !r) return std::unexpected(r.error());
   // Under a finite deadline, writes go PIPE_BUF at a time: a pipe with any free slot takes
   // PIPE_BUF bytes without blocking, so no single write() outlives the deadline.
-  return std::make_unique<StreamChannel>(std::move(fd), s.blocking, false, PIPE_BUF, limit());
+  return std::make_unique<StreamChannel>(mechanism, std::move(fd), s.blocking, false, PIPE_BUF, limit());
 }
 
 MessageLimit limit() { return {framing::kMaxBody, "ipc-harness framing limit (64 MiB)"}; }

@@ -11,8 +11,8 @@ namespace ipch::pipe_common {
 // Applies capacity with F_SETPIPE_SZ to an fd of the pipe. The SetupError names the setting
 // and the kernel's limit.
 std::expected<void, SetupError> set_capacity(const char* mechanism, int fd, std::size_t capacity);
-// Turns an opened pipe end into a channel, in the blocking mode the settings ask for.
-Result<std::unique_ptr<Channel>> make_channel(sys::Fd fd, const Settings& s);
+// Turns an opened pipe end into a channel of `mechanism`, in the blocking mode the settings ask for.
+Result<std::unique_ptr<Channel>> make_channel(const char* mechanism, sys::Fd fd, const Settings& s);
 // "pipe:[inode]", as /proc/<pid>/fd shows it.
 std::string object_name(int fd);
 

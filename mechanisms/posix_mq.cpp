@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include "fault_point.hpp"
 #include "naming.hpp"
 #include "objects.hpp"
 #include "sys.hpp"
@@ -33,12 +34,14 @@ class MqChannel final : public Channel {
   // A message over mq_msgsize is still handed to mq_send: its EMSGSIZE is the answer.
   Result<void> send(std::span<const std::byte> msg, Deadline d, unsigned priority) override {
     if (q_ == static_cast<mqd_t>(-1)) return errno_error(EBADF);
+    if (fault_point::fires(points_.send)) return errno_error(fault_point::error_number());
     return sys::mq_send(q_, msg, priority, d);
   }
 
   // The buffer is mq_msgsize bytes, since mq_receive refuses (EMSGSIZE) any smaller one.
   Result<Received> receive(std::vector<std::byte>& buf, Deadline d) override {
     if (q_ == static_cast<mqd_t>(-1)) return errno_error(EBADF);
+    if (fault_point::fires(points_.receive)) return errno_error(fault_point::error_number());
     buf.resize(msgsize_);
     unsigned prio = 0;
     auto n = sys::mq_receive(q_, buf, &prio, d);
@@ -62,6 +65,7 @@ class MqChannel final : public Channel {
  private:
   mqd_t q_;
   std::size_t msgsize_;
+  fault_point::ChannelPoints points_{kName};
 };
 
 class MqLink final : public Link {

@@ -77,7 +77,7 @@ class PthreadSync final : public shm_ring::Sync {
 class PosixShmLink final : public shm_ring::RingLink {
  public:
   PosixShmLink(std::shared_ptr<PthreadSync> sync, std::string name, Settings s)
-      : RingLink(std::move(sync), s), name_(std::move(name)) {}
+      : RingLink(kName, std::move(sync), s), name_(std::move(name)) {}
   ~PosixShmLink() override { remove(); }
 
   // Only the name goes: every mapping, and so every open channel, keeps working.

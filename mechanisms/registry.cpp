@@ -2,6 +2,7 @@
 
 #include <array>
 #include <charconv>
+#include <vector>
 
 #include "fifo.hpp"
 #include "pipe.hpp"
@@ -26,8 +27,19 @@ std::span<const Mechanism* const> all() {
   return list;
 }
 
+namespace {
+std::vector<const Mechanism*>& added() {
+  static std::vector<const Mechanism*> a;
+  return a;
+}
+}  // namespace
+
+void add(const Mechanism* m) { added().push_back(m); }
+
 const Mechanism* find(std::string_view name) {
   for (const Mechanism* m : all())
+    if (m->name == name) return m;
+  for (const Mechanism* m : added())
     if (m->name == name) return m;
   return nullptr;
 }

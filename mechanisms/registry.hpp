@@ -11,8 +11,11 @@ namespace ipch::registry {
 
 // In the order `list mechanisms` prints them.
 std::span<const Mechanism* const> all();
-// The mechanism called `name`, or nullptr.
+// The mechanism called `name`, or nullptr. Finds added ones too.
 const Mechanism* find(std::string_view name);
+// Makes `m` findable by name in this process (and its forks) without listing it in all():
+// how the tests' deliberately broken mechanisms (tests/mutants/) run through the real runner.
+void add(const Mechanism* m);
 // "pipe, fifo, ...": for errors that must name the valid choices.
 std::string names();
 

@@ -2,9 +2,12 @@
 
 #include <algorithm>
 #include <atomic>
+#include <csignal>
 #include <cstring>
 #include <new>
 #include <optional>
+
+#include "fault_point.hpp"
 
 namespace ipch::shm_ring {
 
@@ -43,14 +46,23 @@ void copy_out(const Sync& s, std::uint64_t at, std::byte* dst, std::size_t n) {
   std::memcpy(dst + first, s.data(), n - first);
 }
 
+struct RingPoints : fault_point::ChannelPoints {
+  explicit RingPoints(const char* mechanism)
+      : ChannelPoints(mechanism),
+        lock(fault_point::name(mechanism, "lock")),
+        lock_held(fault_point::name(mechanism, "lock-held")) {}
+  std::string lock, lock_held;
+};
+
 class RingChannel final : public Channel {
  public:
-  RingChannel(std::shared_ptr<Sync> sync, Role role, bool blocking)
-      : sync_(std::move(sync)), h_(sync_->header()), role_(role), blocking_(blocking) {}
+  RingChannel(const char* mechanism, std::shared_ptr<Sync> sync, Role role, bool blocking)
+      : sync_(std::move(sync)), h_(sync_->header()), role_(role), blocking_(blocking), points_(mechanism) {}
   ~RingChannel() override { close(); }
 
   Result<void> send(std::span<const std::byte> msg, Deadline d, unsigned) override {
     if (closed_ || role_ != Role::sender) return errno_error(EBADF);
+    if (fault_point::fires(points_.send)) return errno_error(fault_point::error_number());
     if (msg.size() > limit_bytes()) return errno_error(EMSGSIZE);
     return under_lock<void>(d, [&]() -> std::optional<Result<void>> {
       auto receivers = sync_->open_count(Role::receiver);
@@ -71,6 +83,7 @@ class RingChannel final : public Channel {
 
   Result<Received> receive(std::vector<std::byte>& buf, Deadline d) override {
     if (closed_ || role_ != Role::receiver) return errno_error(EBADF);
+    if (fault_point::fires(points_.receive)) return errno_error(fault_point::error_number());
     return under_lock<Received>(d, [&]() -> std::optional<Result<Received>> {
       std::uint64_t tail = h_.tail, used = atom(h_.head).load(std::memory_order_acquire) - tail;
       if (used == 0) {
@@ -112,10 +125,26 @@ class RingChannel final : public Channel {
  private:
   std::size_t limit_bytes() const { return sync_->capacity() - kFrameHeader; }
 
+  // The lock points sit here and not in Sync::lock: the relocks after waits depend on timing,
+  // and a hit number must mean the same send or receive on every replay.
+  Result<void> lock(Deadline d) {
+    if (fault_point::fires(points_.lock)) fault_point::pause_us(fault_point::info());
+    if (auto l = sync_->lock(d); !l) return l;
+    if (fault_point::fires(points_.lock_held)) {
+      auto info = fault_point::info();
+      if (info == fault_point::kStopHere) {
+        ::raise(SIGSTOP);  // stopped holding the lock, for the runner to kill it there
+      } else {
+        fault_point::pause_us(info);
+      }
+    }
+    return {};
+  }
+
   // Runs `step` under the lock until it gives a result; nullopt means "not yet": wait as role_.
   template <class T, class Step>
   Result<T> under_lock(Deadline d, Step step) {
-    if (auto l = sync_->lock(d); !l) return std::unexpected(l.error());
+    if (auto l = lock(d); !l) return std::unexpected(l.error());
     for (;;) {
       std::optional<Result<T>> r = step();
       if (!r && !blocking_) r = errno_error(EAGAIN);
@@ -137,6 +166,7 @@ class RingChannel final : public Channel {
   Header& h_;
   Role role_;
   bool blocking_;
+  RingPoints points_;
   bool closed_ = false;
 };
 
@@ -185,7 +215,7 @@ Result<std::unique_ptr<Channel>> RingLink::open(Role role, Deadline d) {
   atom(h.open[idx(role)]).fetch_add(1);
   atom(h.ever_opened[idx(role)]).store(1);
   sync_->unlock();
-  return std::make_unique<RingChannel>(sync_, role, s_.blocking);
+  return std::make_unique<RingChannel>(mechanism_, sync_, role, s_.blocking);
 }
 
 MessageLimit RingLink::limit() const {

@@ -8,6 +8,9 @@
 // `head` only after the body is in, a receiver `tail` only after it is out, so a process killed
 // mid-copy leaves the ring as it was.
 //
+// Fault points (faults/points.hpp), each hit once per send or receive: ipch/<m>/send and
+// /receive at entry, ipch/<m>/lock before its first lock, ipch/<m>/lock-held right after.
+//
 // Segment: [lock area of the mechanism][Header][capacity data bytes], each part 64-aligned.
 // The two mechanisms differ only in their Sync: how the ring is locked, waited on, and how open
 // ends are counted.
@@ -87,7 +90,9 @@ std::expected<std::size_t, SetupError> capacity(const std::string& mechanism, co
 // shared with every channel opened from it, so it stays mapped while any of them lives.
 class RingLink : public Link {
  public:
-  RingLink(std::shared_ptr<Sync> sync, Settings s) : sync_(std::move(sync)), s_(s) {}
+  // `mechanism` names the channels' fault points.
+  RingLink(const char* mechanism, std::shared_ptr<Sync> sync, Settings s)
+      : mechanism_(mechanism), sync_(std::move(sync)), s_(s) {}
   Result<std::unique_ptr<Channel>> open(Role role, Deadline d) override;
   MessageLimit limit() const override;
   Sync& sync() const { return *sync_; }
@@ -96,6 +101,7 @@ class RingLink : public Link {
   bool is_creator() const { return ::getpid() == creator_; }
 
  private:
+  const char* mechanism_;
   std::shared_ptr<Sync> sync_;
   Settings s_;
   pid_t creator_ = ::getpid();

@@ -13,6 +13,7 @@
 #include <optional>
 #include <thread>
 
+#include "fault_point.hpp"
 #include "framing.hpp"
 #include "naming.hpp"
 #include "sys.hpp"
@@ -117,12 +118,19 @@ std::expected<MessageLimit, SetupError> unix_record_limit(const Kind& k, const S
 // One message per send()/recv(): a datagram, or a record on a connected seqpacket socket.
 class MessageChannel final : public Channel {
  public:
-  MessageChannel(sys::Fd fd, bool blocking, MessageLimit limit)
-      : fd_(std::move(fd)), blocking_(blocking), limit_(std::move(limit)) {}
+  MessageChannel(const Kind& k, sys::Fd fd, bool blocking, MessageLimit limit)
+      : fd_(std::move(fd)),
+        blocking_(blocking),
+        limit_(std::move(limit)),
+        points_(k.name),
+        drop_(k.type == SOCK_DGRAM ? fault_point::name(k.name, "drop") : "") {}
 
   // No size check here: an over-limit message goes to the kernel, whose errno is the answer.
   Result<void> send(std::span<const std::byte> msg, Deadline d, unsigned) override {
     if (!fd_.valid()) return errno_error(EBADF);
+    if (fault_point::fires(points_.send)) return errno_error(fault_point::error_number());
+    // Lost on the way, as a full udp receive buffer loses a datagram: the sender is not told.
+    if (!drop_.empty() && fault_point::fires(drop_)) return {};
     if (!blocking_ || d.is_never()) return send_once(msg, blocking_ ? 0 : MSG_DONTWAIT);
     // Try first: poll() calls a unix socket writable only while at most a quarter of SO_SNDBUF
     // is queued, while send() takes a record until it is all used.
@@ -139,6 +147,7 @@ class MessageChannel final : public Channel {
   // never touched: non-blocking receives use MSG_DONTWAIT.
   Result<Received> receive(std::vector<std::byte>& buf, Deadline d) override {
     if (!fd_.valid()) return errno_error(EBADF);
+    if (fault_point::fires(points_.receive)) return errno_error(fault_point::error_number());
     scratch_.resize(limit_.bytes);
     for (;;) {
       int flags = MSG_TRUNC;
@@ -173,17 +182,20 @@ class MessageChannel final : public Channel {
   sys::Fd fd_;
   bool blocking_;
   MessageLimit limit_;
+  fault_point::ChannelPoints points_;
+  std::string drop_;                // the drop point, on datagram sockets only
   std::vector<std::byte> scratch_;  // sized to the limit once, so receiving does not zero it each time
 };
 
 // A connected stream socket moving framed messages.
 class StreamSender final : public Channel {
  public:
-  StreamSender(sys::Fd fd, bool blocking, MessageLimit limit)
-      : fd_(std::move(fd)), blocking_(blocking), limit_(std::move(limit)) {}
+  StreamSender(const Kind& k, sys::Fd fd, bool blocking, MessageLimit limit)
+      : fd_(std::move(fd)), blocking_(blocking), limit_(std::move(limit)), points_(k.name) {}
 
   Result<void> send(std::span<const std::byte> msg, Deadline d, unsigned) override {
     if (!fd_.valid()) return errno_error(EBADF);
+    if (fault_point::fires(points_.send)) return errno_error(fault_point::error_number());
     if (msg.size() > limit_.bytes) return errno_error(EMSGSIZE);
     // Under a finite deadline write_all waits for POLLOUT even on a non-blocking fd, and a full
     // buffer must be EAGAIN at once. So EAGAIN comes when poll() stops calling the socket
@@ -212,14 +224,15 @@ class StreamSender final : public Channel {
   sys::Fd fd_;
   bool blocking_;
   MessageLimit limit_;
+  fault_point::ChannelPoints points_;
 };
 
 // A receiver on a listening socket: accepts connections as they come and takes one whole
 // message at a time from whichever connection is ready, in turn, so no sender starves another.
 class AcceptingReceiver final : public Channel {
  public:
-  AcceptingReceiver(sys::Fd listener, int type, bool blocking, MessageLimit limit)
-      : listener_(std::move(listener)), type_(type), blocking_(blocking), limit_(std::move(limit)) {}
+  AcceptingReceiver(const Kind& k, sys::Fd listener, bool blocking, MessageLimit limit)
+      : listener_(std::move(listener)), type_(k.type), blocking_(blocking), limit_(std::move(limit)), points_(k.name) {}
 
   Result<void> send(std::span<const std::byte>, Deadline, unsigned) override { return errno_error(EBADF); }
   Result<Received> receive(std::vector<std::byte>& buf, Deadline d) override;
@@ -238,6 +251,7 @@ class AcceptingReceiver final : public Channel {
   int type_;
   bool blocking_;
   MessageLimit limit_;
+  fault_point::ChannelPoints points_;
   bool accepted_any_ = false;
   std::size_t next_ = 0;  // where the next turn starts
   std::vector<pollfd> pfds_;
@@ -246,6 +260,7 @@ class AcceptingReceiver final : public Channel {
 
 Result<Received> AcceptingReceiver::receive(std::vector<std::byte>& buf, Deadline d) {
   if (!listener_.valid()) return errno_error(EBADF);
+  if (fault_point::fires(points_.receive)) return errno_error(fault_point::error_number());
   for (;;) {
     // Once every accepted connection has closed, only a pending one can bring more: look, do not wait.
     bool drained = accepted_any_ && conns_.empty();
@@ -457,8 +472,8 @@ Result<std::unique_ptr<Channel>> SocketLink::open_sender(Deadline d) {
   }
   if (auto r = connect(fd->get(), d); !r) return std::unexpected(r.error());
   if (auto r = sys::set_nonblocking(fd->get(), !s_.blocking); !r) return std::unexpected(r.error());
-  if (k_.type == SOCK_STREAM) return std::make_unique<StreamSender>(std::move(*fd), s_.blocking, limit_);
-  return std::make_unique<MessageChannel>(std::move(*fd), s_.blocking, limit_);
+  if (k_.type == SOCK_STREAM) return std::make_unique<StreamSender>(k_, std::move(*fd), s_.blocking, limit_);
+  return std::make_unique<MessageChannel>(k_, std::move(*fd), s_.blocking, limit_);
 }
 
 Result<std::unique_ptr<Channel>> SocketLink::open_receiver() {
@@ -467,8 +482,8 @@ Result<std::unique_ptr<Channel>> SocketLink::open_receiver() {
   auto dup = sys::fcntl(sock_.get(), F_DUPFD_CLOEXEC, 0);
   if (!dup) return std::unexpected(dup.error());
   sys::Fd fd(*dup);
-  if (k_.type == SOCK_DGRAM) return std::make_unique<MessageChannel>(std::move(fd), s_.blocking, limit_);
-  return std::make_unique<AcceptingReceiver>(std::move(fd), k_.type, s_.blocking, limit_);
+  if (k_.type == SOCK_DGRAM) return std::make_unique<MessageChannel>(k_, std::move(fd), s_.blocking, limit_);
+  return std::make_unique<AcceptingReceiver>(k_, std::move(fd), s_.blocking, limit_);
 }
 
 }  // namespace

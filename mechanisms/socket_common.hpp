@@ -11,6 +11,9 @@
 //
 // One message is one frame on a stream (framing.hpp), one datagram or one seqpacket record
 // otherwise. Sends never raise SIGPIPE (MSG_NOSIGNAL): a gone peer is EPIPE.
+//
+// Fault points (faults/points.hpp): ipch/<name>/send and /receive on every channel, and
+// ipch/<name>/drop on the senders of SOCK_DGRAM mechanisms.
 #pragma once
 
 #include <expected>

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "channel.hpp"
+#include "fault_point.hpp"
 #include "framing.hpp"
 #include "sys.hpp"
 
@@ -10,9 +11,13 @@ namespace ipch {
 
 class StreamChannel final : public Channel {
  public:
-  // `fd` must already be in the blocking mode `blocking` asks for.
-  StreamChannel(sys::Fd fd, bool blocking, bool socket, std::size_t chunk, MessageLimit limit)
-      : fd_(std::move(fd)), blocking_(blocking), io_{fd_.get(), socket, chunk, !blocking}, limit_(std::move(limit)) {}
+  // `fd` must already be in the blocking mode `blocking` asks for. `mechanism` names the fault points.
+  StreamChannel(const char* mechanism, sys::Fd fd, bool blocking, bool socket, std::size_t chunk, MessageLimit limit)
+      : fd_(std::move(fd)),
+        blocking_(blocking),
+        io_{fd_.get(), socket, chunk, !blocking},
+        limit_(std::move(limit)),
+        points_(mechanism) {}
 
   Result<void> send(std::span<const std::byte> msg, Deadline d, unsigned priority) override;
   Result<Received> receive(std::vector<std::byte>& buf, Deadline d) override;
@@ -24,6 +29,7 @@ class StreamChannel final : public Channel {
   bool blocking_;
   framing::StreamIo io_;
   MessageLimit limit_;
+  fault_point::ChannelPoints points_;
 };
 
 }  // namespace ipch

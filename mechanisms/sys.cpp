@@ -15,6 +15,8 @@
 #include <climits>
 #include <fstream>
 
+#include "fault_point.hpp"
+
 namespace ipch::sys {
 
 IoCounters& io_counters() {
@@ -33,6 +35,27 @@ auto retry(F f) -> decltype(f()) {
   }
 }
 std::unexpected<std::error_code> pthread_error(int rc) { return errno_error(rc); }
+
+constexpr const char* kWritePoint = "ipch/sys/write";
+constexpr const char* kReadPoint = "ipch/sys/read";
+
+// Only a byte stream may move fewer bytes than asked: the kernel never splits a datagram or a
+// record, so a short transfer there would be a corruption no real run can show.
+bool byte_stream(int fd) {
+  int type = 0;
+  socklen_t len = sizeof type;
+  if (::getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) != 0) return errno == ENOTSOCK;
+  return type == SOCK_STREAM;
+}
+
+// The part of `buf` one call hands to the kernel: all of it, or, when `point` fires on a byte
+// stream, at most failinfo bytes (at least 1), for a genuine short transfer the callers finish.
+template <class T>
+std::span<T> offered(std::span<T> buf, const char* point, int fd) {
+  if (!fault_point::fires(point) || !byte_stream(fd)) return buf;
+  std::size_t most = std::max<std::uintptr_t>(fault_point::info(), 1);
+  return buf.first(std::min(buf.size(), most));
+}
 }  // namespace
 
 void Fd::reset() {
@@ -99,12 +122,14 @@ Result<void> fallocate(int fd, off_t size) {
 }
 
 Result<std::size_t> read(int fd, std::span<std::byte> buf) {
+  buf = offered(buf, kReadPoint, fd);
   auto n = retry([&] { return ::read(fd, buf.data(), buf.size()); });
   if (n < 0) return last_errno();
   return static_cast<std::size_t>(n);
 }
 
 Result<std::size_t> write(int fd, std::span<const std::byte> buf) {
+  buf = offered(buf, kWritePoint, fd);
   auto n = retry([&] { return ::write(fd, buf.data(), buf.size()); });
   if (n < 0) return last_errno();
   return static_cast<std::size_t>(n);
@@ -221,11 +246,13 @@ Result<void> connect(int fd, const sockaddr* addr, socklen_t len) {
   return {};
 }
 Result<std::size_t> send(int fd, std::span<const std::byte> buf, int flags) {
+  buf = offered(buf, kWritePoint, fd);
   auto n = retry([&] { return ::send(fd, buf.data(), buf.size(), flags | MSG_NOSIGNAL); });
   if (n < 0) return last_errno();
   return static_cast<std::size_t>(n);
 }
 Result<std::size_t> recv(int fd, std::span<std::byte> buf, int flags) {
+  buf = offered(buf, kReadPoint, fd);
   auto n = retry([&] { return ::recv(fd, buf.data(), buf.size(), flags); });
   if (n < 0) return last_errno();
   return static_cast<std::size_t>(n);

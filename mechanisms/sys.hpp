@@ -76,7 +76,8 @@ Result<void> ftruncate(int fd, off_t size);
 // Allocates the first `size` bytes now (mode 0), so a full tmpfs is ENOSPC here, not SIGBUS later.
 Result<void> fallocate(int fd, off_t size);
 
-// One read()/write(): may be short. EINTR retried.
+// One read()/write(): may be short. EINTR retried. The fault points ipch/sys/read and
+// ipch/sys/write (faults/points.hpp) shorten one call on a byte stream; send() and recv() too.
 Result<std::size_t> read(int fd, std::span<std::byte> buf);
 Result<std::size_t> write(int fd, std::span<const std::byte> buf);
 // Waits for events on fds until the deadline. Returns the number of ready fds (0 = deadline).

@@ -6,6 +6,7 @@
 #include <cstring>
 #include <thread>
 
+#include "fault_point.hpp"
 #include "objects.hpp"
 #include "sys.hpp"
 
@@ -55,6 +56,7 @@ class SysvMsgChannel final : public Channel {
   // A message over msgmax is still handed to msgsnd: its EINVAL is the answer, not our guess.
   Result<void> send(std::span<const std::byte> msg, Deadline d, unsigned priority) override {
     if (closed_) return errno_error(EBADF);
+    if (fault_point::fires(points_.send)) return errno_error(fault_point::error_number());
     out_.resize(words_for(msg.size()));
     out_[0] = static_cast<long>(priority) + 1;
     if (!msg.empty()) std::memcpy(&out_[1], msg.data(), msg.size());
@@ -64,6 +66,7 @@ class SysvMsgChannel final : public Channel {
 
   Result<Received> receive(std::vector<std::byte>& buf, Deadline d) override {
     if (closed_) return errno_error(EBADF);
+    if (fault_point::fires(points_.receive)) return errno_error(fault_point::error_number());
     auto n = attempt([&](int flags) { return sys::msgrcv(id_, in_.data(), msgmax_, 0, flags); }, blocking_, d,
                      std::errc::no_message);
     if (!n) return std::unexpected(n.error());
@@ -81,6 +84,7 @@ class SysvMsgChannel final : public Channel {
   std::size_t msgmax_;
   std::vector<long> in_, out_;
   MessageLimit limit_;
+  fault_point::ChannelPoints points_{kName};
   bool closed_ = false;
 };
 

@@ -72,7 +72,7 @@ class SemSync final : public shm_ring::Sync {
 class SysvShmLink final : public shm_ring::RingLink {
  public:
   SysvShmLink(std::shared_ptr<SemSync> sync, objects::Record shm, objects::Record sem, Settings s)
-      : RingLink(std::move(sync), s), shm_(std::move(shm)), sem_(std::move(sem)) {}
+      : RingLink(kName, std::move(sync), s), shm_(std::move(shm)), sem_(std::move(sem)) {}
   ~SysvShmLink() override { remove(); }
 
   // The segment goes at the last detach; the semaphores at once, so a channel still open gets EIDRM.

@@ -29,6 +29,16 @@ DeliveryReport check_delivery(const History& h, const Contract& c) {
     if (per_kind[kind]++ < kDetailed) r.violations.push_back({kind, detail});
   };
   bool ordered = c.ordering != Ordering::none;
+  // What a killed receiver held (taken from the kernel, not yet reported; a pipe's buffer) dies
+  // with it: such losses are the fault's doing, reported as notes.
+  bool receiver_killed = false;
+  for (const Event& e : h.events) {
+    if (e.kind != EventKind::fault || static_cast<FaultAction>(e.err) != FaultAction::killed) continue;
+    if (e.sender < h.workers.size()) {
+      auto role = h.workers[e.sender].role;
+      receiver_killed |= role == WorkerRole::receiver || role == WorkerRole::server || role == WorkerRole::client;
+    }
+  }
 
   for (const Event& e : h.events) {
     Key k{e.link, e.sender, e.seq};
@@ -69,7 +79,7 @@ DeliveryReport check_delivery(const History& h, const Contract& c) {
     if (completed.count(k)) {
       if (arrived) continue;
       ++r.lost;
-      if (c.delivery == Delivery::reliable) add("lost", name(k) + " was sent and never received");
+      if (c.delivery == Delivery::reliable && !receiver_killed) add("lost", name(k) + " was sent and never received");
     } else {
       ++r.indeterminate;
       if (arrived) ++recovered;
@@ -77,6 +87,9 @@ DeliveryReport check_delivery(const History& h, const Contract& c) {
   }
   for (const auto& [kind, n] : per_kind) {
     if (n > kDetailed) r.violations.push_back({kind, "and " + std::to_string(n - kDetailed) + " more " + kind});
+  }
+  if (r.lost && c.delivery == Delivery::reliable && receiver_killed) {
+    r.notes.push_back(std::to_string(r.lost) + " messages lost with the receiver the fault plan killed");
   }
   if (r.lost && c.delivery == Delivery::lossy) {
     r.notes.push_back(std::to_string(r.lost) + " of " + std::to_string(r.sent) +
