@@ -7,6 +7,7 @@
 
 #include "envelope.hpp"
 #include "fault_plan.hpp"
+#include "plan.hpp"
 #include "points.hpp"
 #include "sys.hpp"
 
@@ -214,6 +215,8 @@ class Worker {
 
 int run_worker(const Scenario& s, const WorkerPlan& plan, std::vector<std::unique_ptr<Link>>& links, int control_fd,
                int start_fd) {
+  // libfiu reads its PRNG seed once, at fiu_init in this process: derive it from the run's seed.
+  ::setenv("FIU_PRNG_SEED", std::to_string(faults::fiu_seed(s.seed, plan.info.index)).c_str(), 1);
   auto armed = arm_faults(s, plan.info);
   Worker w(s, plan, control_fd);
   auto open = [&](std::size_t link, Role role) -> std::unique_ptr<Channel> {
