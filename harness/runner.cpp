@@ -350,16 +350,16 @@ void Runner::loop() {
     std::vector<Live*> who;
     fds.push_back({sp->first.get(), POLLIN, 0});
     who.push_back(nullptr);
+    // Control pipes are not polled: a worker's event write then wakes nobody (no context switch
+    // per event); the runner drains every pipe once a millisecond and at every exit.
     for (auto& w : workers_) {
       if (!w.alive) continue;
-      fds.push_back({w.control.get(), POLLIN, 0});
-      who.push_back(&w);
       fds.push_back({w.pidfd.get(), POLLIN, 0});
       who.push_back(&w);
     }
     std::uint64_t stall_at = last_progress_ + s_.stall_ms;
     std::uint64_t now = now_ms();
-    auto wait = std::chrono::milliseconds(std::min<std::uint64_t>(stall_at > now ? stall_at - now : 0, 50));
+    auto wait = std::chrono::milliseconds(std::min<std::uint64_t>(stall_at > now ? stall_at - now : 0, 1));
     auto r = sys::poll(fds, Deadline::after(wait));
     if (!r) throw std::runtime_error("poll: " + describe(r.error()));
     if (fds[0].revents) {
@@ -367,11 +367,10 @@ void Runner::loop() {
       kill_all();
       break;
     }
-    for (std::size_t i = 1; i < fds.size(); ++i) {
-      if (!fds[i].revents || !who[i]->alive) continue;
-      if (fds[i].fd == who[i]->pidfd.get()) reap(*who[i]);
-      else drain(*who[i]);
-    }
+    for (auto& w : workers_)
+      if (w.alive) drain(w);
+    for (std::size_t i = 1; i < fds.size(); ++i)
+      if (fds[i].revents && who[i]->alive) reap(*who[i]);
     if (start_gate_.valid() && std::all_of(workers_.begin(), workers_.end(), [&](const Live& w) {
           return !working(w) || started_[w.info.index];
         })) {

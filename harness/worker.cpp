@@ -15,19 +15,32 @@ namespace ipch {
 
 namespace {
 
+// Events are written to the control pipe in one write() just before each call that may block,
+// so the history is complete whenever a worker waits, and a message costs one control write,
+// not two. (System calls cost microseconds on some machines; a message is a handful of them.)
 class Reporter {
  public:
   Reporter(int fd, std::uint32_t worker) : fd_(fd), worker_(worker) {}
   void report(Event e) {
     e.t_ns = monotonic_ns();
     e.worker = worker_;
-    // One write of 40 bytes: atomic on a pipe. A runner that is gone kills us (PDEATHSIG).
-    if (!sys::write_all(fd_, std::as_bytes(std::span(&e, 1)), Deadline::never())) ::_exit(3);
+    pending_[n_++] = e;
+    if (n_ == kMax) flush();
+  }
+  // One write of at most kMax * 40 bytes < PIPE_BUF: atomic, so a kill never tears an event.
+  // A runner that is gone kills us (PDEATHSIG).
+  void flush() {
+    if (n_ == 0) return;
+    if (!sys::write_all(fd_, std::as_bytes(std::span(pending_, n_)), Deadline::never())) ::_exit(3);
+    n_ = 0;
   }
 
  private:
+  static constexpr std::size_t kMax = 8;
   int fd_;
   std::uint32_t worker_;
+  Event pending_[kMax];
+  std::size_t n_ = 0;
 };
 
 bool would_block(std::error_code ec) {
@@ -126,8 +139,10 @@ class Worker {
     std::size_t size = s_.message_size(sender, seq, plan_.cap);
     make_envelope(payload_seed_, sender, seq, size, out_);
     rep_.report({.kind = EventKind::send_invoked, .link = link, .sender = sender, .seq = seq, .size = size});
+    rep_.flush();
     auto r = send_retrying(ch, out_, [&] {
       rep_.report({.kind = EventKind::would_block, .link = link, .sender = sender, .seq = seq, .size = size});
+      rep_.flush();
     });
     if (r) {
       rep_.report({.kind = EventKind::send_ok, .link = link, .sender = sender, .seq = seq, .size = size});
@@ -142,6 +157,7 @@ class Worker {
   // Returns the opened message iff one arrived (reported); else reports why not.
   std::optional<Opened> receive(Channel& ch, std::uint8_t link) {
     for (;;) {
+      rep_.flush();
       auto r = receive_retrying(ch, in_);
       if (r) {
         receive_errors_.ok();
@@ -191,7 +207,10 @@ class Worker {
     }
   }
 
-  void started() { rep_.report({.kind = EventKind::started}); }
+  void started() {
+    rep_.report({.kind = EventKind::started});
+    rep_.flush();
+  }
   // Reports what this worker absorbed: EINTRs retried (seq), short transfers finished (size),
   // fault points fired (sender).
   void finished(const std::vector<std::string>& armed) {
@@ -200,6 +219,7 @@ class Worker {
     for (const auto& n : armed) fired += faults::fired(n);
     rep_.report({.kind = EventKind::finished, .sender = static_cast<std::uint32_t>(fired), .seq = io.eintr_retries,
                  .size = io.short_reads + io.short_writes});
+    rep_.flush();
   }
 
  private:

@@ -29,4 +29,15 @@ Result<void> send(const StreamIo& io, std::span<const std::byte> body, Deadline 
 // EPROTO iff EOF fell inside one or the length is absurd. EAGAIN iff non-blocking and empty.
 Result<std::size_t> receive(const StreamIo& io, std::vector<std::byte>& buf, Deadline d, bool nonblocking);
 
+// Reads frames through a buffer: one read() often brings several frames, where an unbuffered
+// reader needs two reads (length, then body) for every message. Same contract as receive().
+class Reader {
+ public:
+  Result<std::size_t> receive(const StreamIo& io, std::vector<std::byte>& out, Deadline d, bool nonblocking);
+
+ private:
+  std::vector<std::byte> buf_ = std::vector<std::byte>(64 * 1024);
+  std::size_t begin_ = 0, end_ = 0;
+};
+
 }  // namespace ipch::framing

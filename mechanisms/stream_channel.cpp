@@ -12,7 +12,7 @@ Result<void> StreamChannel::send(std::span<const std::byte> msg, Deadline d, uns
 Result<Received> StreamChannel::receive(std::vector<std::byte>& buf, Deadline d) {
   if (!fd_.valid()) return errno_error(EBADF);
   if (fault_point::fires(points_.receive)) return errno_error(fault_point::error_number());
-  auto n = framing::receive(io_, buf, d, !blocking_);
+  auto n = reader_.receive(io_, buf, d, !blocking_);
   if (!n) return std::unexpected(n.error());
   return Received{*n, 0};
 }

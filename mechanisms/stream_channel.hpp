@@ -28,6 +28,7 @@ class StreamChannel final : public Channel {
   sys::Fd fd_;
   bool blocking_;
   framing::StreamIo io_;
+  framing::Reader reader_;
   MessageLimit limit_;
   fault_point::ChannelPoints points_;
 };

@@ -144,8 +144,6 @@ Result<int> poll(std::span<pollfd> fds, Deadline d) {
   }
 }
 
-namespace {
-// Waits until fd has `events` or the deadline passes. Returns ETIMEDOUT at the deadline.
 Result<void> wait_for(int fd, short events, Deadline d) {
   pollfd p{fd, events, 0};
   auto r = poll(std::span(&p, 1), d);
@@ -153,7 +151,6 @@ Result<void> wait_for(int fd, short events, Deadline d) {
   if (*r == 0) return errno_error(ETIMEDOUT);
   return {};  // POLLERR/POLLHUP: the next read/write reports what happened
 }
-}  // namespace
 
 Result<void> write_all(int fd, std::span<const std::byte> buf, Deadline d, std::size_t* sent,
                        std::size_t chunk, bool socket, bool nonblocking) {

@@ -83,6 +83,10 @@ Result<std::size_t> write(int fd, std::span<const std::byte> buf);
 // Waits for events on fds until the deadline. Returns the number of ready fds (0 = deadline).
 Result<int> poll(std::span<pollfd> fds, Deadline d);
 
+// Waits until fd has `events` (POLLIN, POLLOUT) or the deadline passes (ETIMEDOUT). POLLERR and
+// POLLHUP count as ready: the next call says what happened.
+Result<void> wait_for(int fd, short events, Deadline d);
+
 // Writes every byte. With Deadline::never() the fd's own blocking behaviour applies (a blocking
 // fd blocks inside write()); else it polls for POLLOUT before each write and, on a blocking
 // pipe, writes at most `chunk` bytes at a time so that no single write() outlives the deadline.
