@@ -5,7 +5,7 @@
 #include <filesystem>
 #include <fstream>
 
-#include "delivery.hpp"
+#include "check.hpp"
 #include "envelope.hpp"
 #include "reproducer.hpp"
 
@@ -40,20 +40,16 @@ Evaluation evaluate(const Scenario& s, const RunOptions& o) {
   ev.outcome = run_scenario(s, o);
   double secs = double(monotonic_ns() - t0) / 1e9;
   const RunOutcome& r = ev.outcome;
-  DeliveryReport d = check_delivery(r.history, r.contract);
-
-  if (r.interrupted_by) ev.verdict = "error";
-  else if (r.deadlock) ev.verdict = "deadlock";
-  else if (!r.error.empty()) ev.verdict = "error";
-  else if (!d.violations.empty()) ev.verdict = "violations";
-  else ev.verdict = "pass";
+  Report rep = check_all(r);
+  const DeliveryReport& d = rep.delivery;
+  ev.verdict = rep.verdict;
 
   auto viol = nlohmann::json::array();
-  for (const auto& v : d.violations) viol.push_back(to_json(v));
+  for (const auto& v : rep.violations) viol.push_back(to_json(v));
   auto diag = nlohmann::json::array();
   for (const auto& b : r.diagnosis) diag.push_back(to_json(b));
   std::vector<std::string> notes = r.notes;
-  notes.insert(notes.end(), d.notes.begin(), d.notes.end());
+  notes.insert(notes.end(), rep.notes.begin(), rep.notes.end());
   ev.json = {
       {"verdict", ev.verdict},
       {"seed", s.seed},
@@ -84,7 +80,7 @@ Evaluation evaluate(const Scenario& s, const RunOptions& o) {
     t += "verdict: error: " + (r.interrupted_by ? std::string("interrupted by SIG") + sigabbrev_np(r.interrupted_by) : r.error) + "\n";
   } else {
     t += fmt::format("verdict: {} ({} sent, {} received, {:.2f} s)\n", ev.verdict, d.sent, d.received, secs);
-    for (const auto& v : d.violations) t += "  " + v.kind + ": " + v.detail + "\n";
+    for (const auto& v : rep.violations) t += "  " + v.kind + ": " + v.detail + "\n";
   }
   ev.text = t;
   return ev;

@@ -12,6 +12,7 @@
 #include <csignal>
 #include <iostream>
 
+#include "cli_cases.hpp"
 #include "cli_list.hpp"
 #include "cli_run.hpp"
 #include "fault_plan.hpp"
@@ -59,7 +60,10 @@ int main(int argc, char** argv) {
   std::optional<std::string> out;
   bool backtrace = false;
   std::vector<std::string> fault_specs;
-  run->add_option("--mechanism", mechanism, "the mechanism (ipc-harness list mechanisms)")->required();
+  std::optional<std::uint64_t> cases;
+  run->add_option("--mechanism", mechanism, "the mechanism (ipc-harness list mechanisms); with --cases also all")
+      ->required();
+  run->add_option("--cases", cases, "run this many generated scenarios (derived from --seed) instead of one");
   run->add_option("--workload", workload, "stream, request-response or fan-in");
   run->add_option("--senders", senders, "sending processes (stream: 1, fan-in: 4)");
   run->add_option("--receivers", receivers, "receiving processes (stream: 1)");
@@ -103,6 +107,16 @@ int main(int argc, char** argv) {
     ipch::Scenario& s = a.scenario;
     s.seed = seed ? *seed : random_seed();
     s.mechanism = mechanism;
+    if (cases) {
+      // Generated cases draw their own workload, settings and faults: only the seed and mechanism apply.
+      ipch::cli::CasesArgs c{*cases, mechanism, s.seed, json, out};
+      return ipch::cli::run_cases(c, std::cout, std::cerr);
+    }
+    if (mechanism == "all") {
+      std::cerr << "ipc-harness run: --mechanism all needs --cases N (generated cases); for one run name a mechanism: "
+                << ipch::registry::names() << "\n";
+      return 2;
+    }
     if (!ipch::registry::find(mechanism)) {
       std::cerr << "ipc-harness run: unknown mechanism '" << mechanism << "'; use one of: " << ipch::registry::names()
                 << "\n";

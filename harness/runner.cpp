@@ -15,6 +15,7 @@
 #include "fault_driver.hpp"
 #include "fault_plan.hpp"
 #include "framing.hpp"
+#include "objects.hpp"
 #include "process_title.hpp"
 #include "registry.hpp"
 #include "sys.hpp"
@@ -482,6 +483,15 @@ std::vector<WorkerInfo> plan_workers(const Scenario& s, const Contract& c) {
   return out;
 }
 
-RunOutcome run_scenario(const Scenario& s, const RunOptions& options) { return Runner(s, options).run(); }
+RunOutcome run_scenario(const Scenario& s, const RunOptions& options) {
+  // Objects are recorded per process; those past `before` are this run's (runs in one process
+  // are sequential). The Runner, and with it every link, is destroyed at the end of the
+  // statement that runs it, so what the kernel still has afterwards was leaked.
+  std::size_t before = objects::made().size();
+  RunOutcome out = Runner(s, options).run();
+  auto made = objects::made();
+  out.leftovers = objects::still_present({made.begin() + static_cast<std::ptrdiff_t>(before), made.end()});
+  return out;
+}
 
 }  // namespace ipch

@@ -33,6 +33,7 @@ struct RunOutcome {
   std::size_t cap = 0;                 // the largest message size actually used
   std::vector<std::string> notes;      // caps applied and why, and similar
   std::vector<std::string> objects;    // the kernel objects, as /proc names them
+  std::vector<std::string> leftovers;  // objects of this run the kernel still had once every link was destroyed
   bool deadlock = false;               // no worker made progress for the stall window
   std::uint64_t stalled_ms = 0;
   std::vector<Blocked> diagnosis;      // filled iff deadlock

@@ -62,6 +62,38 @@ std::optional<key_t> current_key(Kind k, int id) {
   return std::nullopt;
 }
 
+// Whether the kernel has a SysV object of kind `k` under `key` (the key, not the id: an id may be reused).
+bool sysv_key_exists(Kind k, key_t key) {
+  std::ifstream in(k == Kind::sysv_msg   ? "/proc/sysvipc/msg"
+                   : k == Kind::sysv_shm ? "/proc/sysvipc/shm"
+                                         : "/proc/sysvipc/sem");
+  std::string line;
+  std::getline(in, line);  // header
+  while (std::getline(in, line)) {
+    std::istringstream ls(line);
+    long long v = 0;
+    if (ls >> v && static_cast<key_t>(v) == key) return true;
+  }
+  return false;
+}
+
+// Asks the kernel, not our bookkeeping: /dev/mqueue may not even be mounted.
+bool exists(const Record& r) {
+  switch (r.kind) {
+    case Kind::posix_mq: {
+      auto q = sys::mq_open(r.name, O_RDONLY | O_NONBLOCK);
+      if (q) (void)sys::mq_close(*q);
+      return q || q.error() != std::errc::no_such_file_or_directory;
+    }
+    case Kind::posix_shm:
+      return sys::shm_open(r.name, O_RDONLY).has_value();
+    case Kind::folder:
+      return std::filesystem::exists(r.name);
+    default:
+      return sysv_key_exists(r.kind, r.key);
+  }
+}
+
 Result<void> remove_sysv(Kind k, int id) {
   switch (k) {
     case Kind::sysv_msg: return sys::msgctl(id, IPC_RMID, nullptr);
@@ -145,6 +177,13 @@ std::vector<Record> live() {
 std::vector<Record> made() {
   std::lock_guard lock(mu);
   return all_made();
+}
+
+std::vector<std::string> still_present(const std::vector<Record>& records) {
+  std::vector<std::string> out;
+  for (const auto& r : records)
+    if (exists(r)) out.push_back(std::string(to_string(r.kind)) + " " + r.name);
+  return out;
 }
 
 CleanReport clean_dead() {

@@ -40,6 +40,9 @@ void removed(Kind kind, const std::string& name);
 std::vector<Record> live();
 // Every object this process made, removed or not: tests ask the kernel whether each is gone.
 std::vector<Record> made();
+// Which of `records` the kernel still has, asked of the kernel rather than of our bookkeeping
+// (/dev/mqueue may not even be mounted): one line each, "<kind> <name>" ("posix-mq /ipch-12-3").
+std::vector<std::string> still_present(const std::vector<Record>& records);
 
 // What clean() did: one line per object removed or found gone.
 struct CleanReport {

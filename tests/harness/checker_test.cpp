@@ -46,7 +46,7 @@ TEST(DeliveryChecker, FiresOnEachKind) {
   cases.push_back({"lost", Builder().sent(0, 0).sent(0, 1).got(0, 0)});
   cases.push_back({"duplicated", Builder().sent(0, 0).got(0, 0).got(0, 0)});
   cases.push_back({"unexpected", Builder().sent(0, 0).got(0, 0).got(1, 7)});
-  cases.push_back({"corrupt", Builder().sent(0, 0).got(0, 0).got(0, 0, Damage::bad_hash)});
+  cases.push_back({"corrupted", Builder().sent(0, 0).got(0, 0).got(0, 0, Damage::bad_hash)});
   cases.push_back({"reordered", Builder().sent(0, 0).sent(0, 1).got(0, 1).got(0, 0)});
   for (auto& c : cases) {
     auto r = check_delivery(c.b.h, reliable_fifo());

@@ -1,0 +1,206 @@
+#include "cli_cases.hpp"
+
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <cmath>
+#include <filesystem>
+#include <map>
+
+#include "cli_run.hpp"
+#include "event.hpp"
+#include "generators.hpp"
+#include "registry.hpp"
+#include "reproducer.hpp"
+
+namespace ipch::cli {
+
+namespace {
+
+// A failing run is shrunk by at most this many reruns: each costs a real run, and a stall window
+// each when the failure is a deadlock.
+constexpr int kShrinkRuns = 40;
+
+struct Tally {
+  std::uint64_t cases = 0, failures = 0;
+};
+
+struct Failure {
+  std::uint64_t index = 0;
+  Scenario scenario;
+  std::string verdict;
+  std::string why;  // the first violation, diagnosis line or error
+};
+
+// One case's verdict; a scenario the runner refuses is the generator's bug, reported as an error.
+struct CaseResult {
+  std::string verdict;
+  std::string why;
+  int interrupted_by = 0;
+};
+
+CaseResult run_one(const Scenario& s) {
+  try {
+    Evaluation ev = evaluate(s, RunOptions{});
+    CaseResult r{ev.verdict, "", ev.outcome.interrupted_by};
+    if (!ev.json["violations"].empty()) {
+      r.why = ev.json["violations"][0].value("kind", "") + ": " + ev.json["violations"][0].value("detail", "");
+    } else if (!ev.outcome.diagnosis.empty()) {
+      r.why = ev.outcome.diagnosis.front().summary();
+    } else if (!ev.outcome.error.empty()) {
+      r.why = ev.outcome.error;
+    }
+    return r;
+  } catch (const std::exception& e) {
+    return {"error", std::string("the generated scenario was refused: ") + e.what(), 0};
+  }
+}
+
+// The smallest scenario that still fails, found greedily: the first smaller variant that fails
+// replaces the current one, until none does or the budget is spent.
+Failure shrink(Failure f, std::ostream& progress, bool show) {
+  int runs = 0;
+  bool smaller_found = true;
+  while (smaller_found && runs < kShrinkRuns) {
+    smaller_found = false;
+    for (const Scenario& t : gen::smaller(f.scenario)) {
+      if (++runs > kShrinkRuns) break;
+      CaseResult r = run_one(t);
+      if (r.interrupted_by) return f;
+      if (show) progress << "  shrinking: " << gen::describe(t) << ": " << r.verdict << "\n";
+      if (r.verdict != "pass") {
+        f.scenario = t;
+        f.verdict = r.verdict;
+        f.why = r.why;
+        smaller_found = true;
+        break;
+      }
+    }
+  }
+  return f;
+}
+
+std::string eta(double seconds) {
+  if (seconds < 60) return fmt::format("{:.0f} s", seconds);
+  return fmt::format("{:.0f} min {:02.0f} s", seconds / 60, std::fmod(seconds, 60));
+}
+
+}  // namespace
+
+int run_cases(const CasesArgs& a, std::ostream& out, std::ostream& err) {
+  if (a.cases == 0) {
+    err << "ipc-harness run: --cases 0 runs nothing; use --cases 1 or more\n";
+    return 2;
+  }
+  if (a.mechanism != "all" && !registry::find(a.mechanism)) {
+    err << "ipc-harness run: unknown mechanism '" << a.mechanism << "'; use all or one of: " << registry::names()
+        << "\n";
+    return 2;
+  }
+  gen::Options opts;
+  opts.mechanism = a.mechanism;
+  bool tty = !a.json && isatty(STDOUT_FILENO);
+  if (!a.json) {
+    out << fmt::format("ipc-harness run: {} generated cases over {}, seed {}\n", a.cases,
+                       a.mechanism == "all" ? "every mechanism" : a.mechanism, a.seed);
+  }
+
+  std::map<std::string, Tally> per_mechanism;
+  std::map<std::pair<std::string, std::string>, Tally> per_fault;
+  std::vector<Failure> failures;
+  auto t0 = monotonic_ns();
+  for (std::uint64_t i = 0; i < a.cases; ++i) {
+    Scenario s = gen::draw(opts, a.seed, i);
+    CaseResult r = run_one(s);
+    if (r.interrupted_by) {
+      if (tty) out << "\n";
+      err << "ipc-harness run: interrupted by SIG" << sigabbrev_np(r.interrupted_by) << " after " << i << " cases\n";
+      return 128 + r.interrupted_by;
+    }
+    bool ok = r.verdict == "pass";
+    std::string fault = gen::fault_name(s);
+    for (Tally* t : {&per_mechanism[s.mechanism], &per_fault[{s.mechanism, fault}]}) {
+      t->cases++;
+      t->failures += ok ? 0 : 1;
+    }
+    if (!ok) failures.push_back({i, s, r.verdict, r.why});
+    double secs = double(monotonic_ns() - t0) / 1e9;
+    double rate = double(i + 1) / std::max(secs, 1e-9);
+    if (tty) {
+      out << fmt::format("\r\033[Kcases {}/{}, failures {}, {:.1f} cases/s, ETA {}", i + 1, a.cases, failures.size(),
+                         rate, eta(double(a.cases - i - 1) / rate))
+          << std::flush;
+    } else if (!a.json) {
+      out << fmt::format("case {}/{}: {}: {}{}\n", i + 1, a.cases, gen::describe(s), r.verdict,
+                         ok ? "" : " (" + r.why + ")");
+    }
+  }
+  if (tty) out << "\n";
+  double secs = double(monotonic_ns() - t0) / 1e9;
+
+  std::optional<Failure> first;
+  std::optional<std::string> repro;
+  if (!failures.empty()) {
+    if (!a.json) {
+      out << "shrinking case " << failures.front().index + 1 << ": " << gen::describe(failures.front().scenario) << "\n";
+    }
+    first = shrink(failures.front(), out, !a.json);
+    std::string dir = a.out ? *a.out : fmt::format("ipch-runs/cases-seed{}", a.seed);
+    std::error_code ec;
+    std::filesystem::create_directories(dir, ec);
+    std::string path = std::filesystem::absolute(dir + "/reproducer.json").string();
+    if (ec) err << "ipc-harness run: cannot create " << dir << ": " << ec.message() << "; choose another --out\n";
+    else if (auto w = write_reproducer(path, {first->scenario, first->verdict}); !w)
+      err << "ipc-harness run: " << w.error() << "\n";
+    else repro = path;
+  }
+
+  if (a.json) {
+    auto mechs = nlohmann::json::object();
+    for (const auto& [m, t] : per_mechanism) mechs[m] = {{"cases", t.cases}, {"failures", t.failures}};
+    auto table = nlohmann::json::array();
+    for (const auto& [k, t] : per_fault) {
+      table.push_back({{"mechanism", k.first}, {"fault", k.second}, {"cases", t.cases}, {"failures", t.failures}});
+    }
+    auto failed = nlohmann::json::array();
+    for (const auto& f : failures) {
+      failed.push_back({{"case", f.index + 1}, {"scenario", gen::describe(f.scenario)}, {"verdict", f.verdict},
+                        {"why", f.why}});
+    }
+    nlohmann::json j = {
+        {"verdict", first ? first->verdict : std::string("pass")},
+        {"seed", a.seed},
+        {"cases", a.cases},
+        {"failures", failures.size()},
+        {"seconds", secs},
+        {"mechanisms", mechs},
+        {"table", table},
+        {"failed_cases", failed},
+        {"first_failure", nullptr},
+    };
+    if (first) {
+      j["first_failure"] = {{"case", first->index + 1}, {"verdict", first->verdict}, {"why", first->why},
+                            {"scenario", to_json(first->scenario)},
+                            {"reproducer", repro ? nlohmann::json(*repro) : nlohmann::json(nullptr)},
+                            {"replay", repro ? nlohmann::json(replay_command(*repro)) : nlohmann::json(nullptr)}};
+    }
+    out << j.dump() << "\n";
+  } else {
+    out << fmt::format("\n{:<16}{:<18}{:>7}{:>8}\n", "mechanism", "fault", "cases", "failed");
+    for (const auto& [k, t] : per_fault) {
+      out << fmt::format("{:<16}{:<18}{:>7}{:>8}\n", k.first, k.second, t.cases, t.failures);
+    }
+    out << fmt::format("{} cases, {} failed, {:.1f} s ({:.1f} cases/s)\n", a.cases, failures.size(), secs,
+                       double(a.cases) / std::max(secs, 1e-9));
+    if (first) {
+      out << fmt::format("first failure, shrunk: {}: {}\n  {}\n", gen::describe(first->scenario), first->verdict,
+                         first->why);
+      if (repro) out << "reproducer: " << *repro << "\nreplay it: " << replay_command(*repro) << "\n";
+    } else {
+      out << "verdict: pass\n";
+    }
+  }
+  return failures.empty() ? 0 : 1;
+}
+
+}  // namespace ipch::cli

@@ -1,0 +1,39 @@
+#include "violation.hpp"
+
+namespace ipch {
+
+nlohmann::json to_json(const Violation& v) {
+  return {{"kind", v.kind}, {"detail", v.detail}};
+}
+
+void Violations::add(std::string_view kind, std::string detail) {
+  auto it = counts_.find(kind);
+  if (it == counts_.end()) it = counts_.emplace(std::string(kind), 0).first;
+  if (it->second++ < per_kind_) listed_.push_back({std::string(kind), std::move(detail)});
+}
+
+std::vector<Violation> Violations::take() {
+  std::vector<Violation> out = std::move(listed_);
+  for (const auto& [kind, n] : counts_) {
+    if (n > per_kind_) out.push_back({kind, "and " + std::to_string(n - per_kind_) + " more " + kind});
+  }
+  listed_.clear();
+  counts_.clear();
+  return out;
+}
+
+std::string who(const History& h, std::uint32_t worker) {
+  if (worker >= h.workers.size()) return "worker " + std::to_string(worker);
+  const WorkerInfo& w = h.workers[worker];
+  return w.name() + (w.pid ? " (pid " + std::to_string(w.pid) + ")" : "");
+}
+
+std::string message_id(std::uint32_t sender, std::uint64_t seq, std::uint8_t link) {
+  return "sender " + std::to_string(sender) + " seq " + std::to_string(seq) + (link ? " (responses)" : "");
+}
+
+std::string history_line(std::size_t i) {
+  return "history.jsonl line " + std::to_string(i + 1);
+}
+
+}  // namespace ipch

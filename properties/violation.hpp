@@ -1,0 +1,60 @@
+// What a checker reports: one violation of the contract, by kind, with the evidence a user needs
+// to find it in history.jsonl (message ids as "sender S seq Q", sizes, offsets, the worker).
+#pragma once
+
+#include <cstddef>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "history.hpp"
+
+namespace ipch {
+
+// The kinds, spelt once: tests, mutants and users match on these words.
+namespace kinds {
+inline constexpr std::string_view lost = "lost";
+inline constexpr std::string_view duplicated = "duplicated";
+inline constexpr std::string_view unexpected = "unexpected";
+inline constexpr std::string_view reordered = "reordered";
+inline constexpr std::string_view corrupted = "corrupted";
+inline constexpr std::string_view boundary = "boundary";
+inline constexpr std::string_view torn = "torn";
+inline constexpr std::string_view liveness = "liveness";
+inline constexpr std::string_view leaked = "leaked";
+}  // namespace kinds
+
+struct Violation {
+  std::string kind;
+  std::string detail;
+};
+
+nlohmann::json to_json(const Violation& v);
+
+// Collects violations, listing the first `per_kind` of each kind one by one and counting the
+// rest ("and 9980 more lost"): a run that loses 10,000 messages must read as examples and a
+// count, not a wall of lines.
+class Violations {
+ public:
+  explicit Violations(std::size_t per_kind = 20) : per_kind_(per_kind) {}
+  void add(std::string_view kind, std::string detail);
+  // The listed violations, then one "and N more" line per kind that overflowed.
+  std::vector<Violation> take();
+
+ private:
+  std::size_t per_kind_;
+  std::vector<Violation> listed_;
+  std::map<std::string, std::size_t, std::less<>> counts_;
+};
+
+// Evidence in the words every checker uses.
+// "receiver-0 (pid 102)": the worker by role and pid, as ps and the diagnosis show it.
+std::string who(const History& h, std::uint32_t worker);
+// "sender 1 seq 7", with " (responses)" on the response link of request-response.
+std::string message_id(std::uint32_t sender, std::uint64_t seq, std::uint8_t link = 0);
+// "history.jsonl line N" for event index `i`: where the evidence is, for a reader with the file.
+std::string history_line(std::size_t i);
+
+}  // namespace ipch

@@ -1,0 +1,94 @@
+// The total-queue checker (lost, duplicated, unexpected, recovered) fires on bad histories with
+// the message as evidence, and stays quiet where the contract allows what happened.
+#include "delivery.hpp"
+
+#include <gtest/gtest.h>
+
+#include "builder.hpp"
+
+namespace ipch::test {
+namespace {
+
+bool mentions(const std::string& s, const std::string& what) {
+  return s.find(what) != std::string::npos;
+}
+
+TEST(Delivery, ACleanHistoryIsQuietAndNeedsNoSummary) {
+  auto r = check_delivery(Builder().sent(0, 0).sent(1, 0).sent(0, 1).got(0, 0).got(1, 0).got(0, 1).h, messages());
+  EXPECT_TRUE(r.violations.empty()) << ::testing::PrintToString(kinds_of(r.violations));
+  EXPECT_TRUE(r.notes.empty()) << ::testing::PrintToString(r.notes);
+  EXPECT_EQ(r.sent, 3u);
+  EXPECT_EQ(r.received, 3u);
+}
+
+TEST(Delivery, LostNamesTheMessage) {
+  auto r = check_delivery(Builder().sent(0, 0).sent(0, 1).got(0, 0).h, messages());
+  ASSERT_EQ(kinds_of(r.violations), std::vector<std::string>{"lost"});
+  EXPECT_TRUE(mentions(r.violations[0].detail, "sender 0 seq 1")) << r.violations[0].detail;
+  EXPECT_EQ(r.lost, 1u);
+}
+
+TEST(Delivery, DuplicatedNamesTheMessageTheReceiverAndTheLine) {
+  auto r = check_delivery(Builder().sent(0, 0).got(0, 0).got(0, 0).h, messages());
+  ASSERT_EQ(kinds_of(r.violations), std::vector<std::string>{"duplicated"});
+  const auto& d = r.violations[0].detail;
+  EXPECT_TRUE(mentions(d, "receiver-0 (pid 102)") && mentions(d, "sender 0 seq 0") && mentions(d, "2 times") &&
+              mentions(d, "history.jsonl line 4"))
+      << d;
+  EXPECT_EQ(r.duplicated, 1u);
+}
+
+TEST(Delivery, UnexpectedNamesTheMessageNobodySent) {
+  auto r = check_delivery(Builder().sent(0, 0).got(0, 0).got(1, 7).h, messages());
+  ASSERT_EQ(kinds_of(r.violations), std::vector<std::string>{"unexpected"});
+  EXPECT_TRUE(mentions(r.violations[0].detail, "sender 1 seq 7")) << r.violations[0].detail;
+  EXPECT_EQ(r.unexpected, 1u);
+}
+
+TEST(Delivery, AnIndeterminateSendMayArriveOnceButNotTwice) {
+  auto once = check_delivery(Builder().sent(0, 0, false).got(0, 0).h, messages());
+  EXPECT_TRUE(once.violations.empty());
+  EXPECT_EQ(once.recovered, 1u);
+  auto never = check_delivery(Builder().sent(0, 0, false).h, messages());
+  EXPECT_TRUE(never.violations.empty()) << "a send cut off in flight is never lost";
+  EXPECT_EQ(never.indeterminate, 1u);
+  auto twice = check_delivery(Builder().sent(0, 0, false).got(0, 0).got(0, 0).h, messages());
+  ASSERT_EQ(kinds_of(twice.violations), std::vector<std::string>{"duplicated"});
+  EXPECT_TRUE(mentions(twice.violations[0].detail, "cut off in flight")) << twice.violations[0].detail;
+}
+
+TEST(Delivery, NotesCarryTheTotalQueueSummary) {
+  auto r =
+      check_delivery(Builder().sent(0, 0).sent(0, 1).sent(0, 2, false).got(0, 0).got(0, 0).got(0, 2).h, messages());
+  ASSERT_FALSE(r.notes.empty());
+  EXPECT_EQ(r.notes.back(),
+            "total queue: 2 sent, 3 received; lost 1, duplicated 1, unexpected 0, recovered 1 of 1 indeterminate");
+}
+
+TEST(Delivery, LossIsANoteWhereTheContractIsLossyOrTheReceiverWasKilled) {
+  Contract lossy;
+  lossy.delivery = Delivery::lossy;
+  auto r = check_delivery(Builder().sent(0, 0).sent(0, 1).got(0, 1).h, lossy);
+  EXPECT_TRUE(r.violations.empty());
+  EXPECT_EQ(r.lost, 1u);
+  Builder killed;
+  killed.sent(0, 0).sent(0, 1).fault("kill-receiver", FaultAction::killed, killed.receiver);
+  EXPECT_TRUE(check_delivery(killed.h, messages()).violations.empty());
+}
+
+TEST(Delivery, AMessageThatArrivedDamagedIsNotAlsoLost) {
+  auto r = check_delivery(Builder().sent(0, 0).got(0, 0, Damage::bad_hash).h, messages());
+  EXPECT_EQ(kinds_of(r.violations), std::vector<std::string>{"corrupted"});
+  EXPECT_EQ(r.lost, 0u);
+}
+
+TEST(Delivery, ListsTwentyPerKindThenCounts) {
+  Builder b(1);
+  for (std::uint64_t i = 0; i < 25; ++i) b.sent(0, i);
+  auto r = check_delivery(b.h, messages());
+  ASSERT_EQ(r.violations.size(), 21u);
+  EXPECT_EQ(r.violations.back().detail, "and 5 more lost");
+}
+
+}  // namespace
+}  // namespace ipch::test
