@@ -6,6 +6,7 @@
 #include "registry.hpp"
 #include "runner.hpp"
 #include "seed.hpp"
+#include "sys.hpp"
 
 namespace ipch {
 
@@ -56,7 +57,16 @@ void resolve_faults(Scenario& s) {
     } else if (f.name == "full-buffer") {
       std::string cap = "4096";
       if (s.mechanism == "posix-mq") cap = "1";
-      else if (s.mechanism == "sysv-msg" || s.mechanism.ends_with("-shm")) cap = u(std::max<std::size_t>(s.workload.max_size, 64) + 8);
+      else if (s.mechanism == "sysv-msg" || s.mechanism.ends_with("-shm")) {
+        // One message of the largest size the run can send: the mechanism's own limit caps it
+        // (a queue of max_size bytes above msgmnb would be refused by the kernel).
+        std::size_t largest = std::max<std::size_t>(s.workload.max_size, 64);
+        if (s.mechanism == "sysv-msg") {
+          auto msgmax = sys::read_long("/proc/sys/kernel/msgmax");
+          if (msgmax && static_cast<std::size_t>(*msgmax) < largest) largest = static_cast<std::size_t>(*msgmax);
+        }
+        cap = u(largest + 8);
+      }
       fill("capacity", cap);
       s.settings.capacity = faults::Fault{f.name, f.params}.get_u64("capacity", 4096);
     } else if (f.name == "drop-datagram") {

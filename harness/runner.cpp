@@ -91,7 +91,9 @@ class Runner {
   sys::Fd start_gate_;  // closed once every worker has started or exited
   RunOutcome out_;
   std::uint64_t last_progress_ = 0;
-  std::uint64_t sent_ok_[2]{}, received_[2]{}, last_receive_[2]{};
+  // Per link. A send invoked but neither completed nor failed is in flight: once its sender is
+  // dead it may still arrive, so it must not stand in for a completed one still on its way.
+  std::uint64_t invoked_[2]{}, sent_ok_[2]{}, send_failed_[2]{}, received_[2]{}, last_receive_[2]{};
   std::map<std::uint32_t, bool> started_;
 };
 
@@ -272,7 +274,9 @@ void Runner::drain(Live& w) {
       last_progress_ = now_ms();
       if (driver_) driver_->on_event(e);
       if (e.kind == EventKind::started) started_[w.info.index] = true;
+      if (e.kind == EventKind::send_invoked && e.link < 2) ++invoked_[e.link];
       if (e.kind == EventKind::send_ok && e.link < 2) ++sent_ok_[e.link];
+      if (e.kind == EventKind::send_failed && e.link < 2) ++send_failed_[e.link];
       if (e.kind == EventKind::received && e.link < 2) {
         ++received_[e.link];
         last_receive_[e.link] = now_ms();
@@ -314,7 +318,8 @@ void Runner::stop_finished_links() {
     bool senders_alive = std::any_of(workers_.begin(), workers_.end(),
                                      [&](const Live& w) { return w.alive && sends_on(w.info, link); });
     if (senders_alive) continue;
-    bool all_in = received_[link] >= sent_ok_[link];
+    std::uint64_t in_flight = invoked_[link] - sent_ok_[link] - send_failed_[link];
+    bool all_in = received_[link] >= sent_ok_[link] + in_flight;
     bool quiet = now_ms() - std::max(last_receive_[link], last_progress_) >= drain_ms;
     if (!all_in && !quiet) continue;
     for (auto& w : workers_) {

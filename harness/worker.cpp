@@ -112,12 +112,16 @@ Result<Received> receive_retrying(Channel& ch, std::vector<std::byte>& buf) {
 
 // After a failed call a worker goes on, as careful user code would, unless the error says the
 // peer or the object is gone, or the same error came twice in a row (it will not pass).
+// A receiver goes on after a broken connection (ECONNRESET, a frame torn by a killed sender):
+// other senders' connections still carry messages.
 class Persistence {
  public:
+  explicit Persistence(bool receiving) : receiving_(receiving) {}
   bool go_on(std::error_code ec) {
     int e = ec.category() == std::generic_category() ? ec.value() : -1;
-    bool gone = e == -1 || e == EPIPE || e == ECONNRESET || e == ECONNREFUSED || e == ENOTCONN || e == EBADF ||
-                e == EIDRM || e == EINVAL || e == ENOENT || e == EPROTO;
+    bool object_gone = e == -1 || e == EBADF || e == EIDRM || e == EINVAL || e == ENOENT;
+    bool peer_gone = e == EPIPE || e == ECONNRESET || e == ECONNREFUSED || e == ENOTCONN || e == EPROTO;
+    bool gone = object_gone || (peer_gone && !receiving_);
     bool again = e == last_;
     last_ = e;
     return !gone && !again;
@@ -125,6 +129,7 @@ class Persistence {
   void ok() { last_ = 0; }
 
  private:
+  bool receiving_;
   int last_ = 0;
 };
 
@@ -228,7 +233,7 @@ class Worker {
   Reporter rep_;
   std::uint64_t payload_seed_;
   std::vector<std::byte> out_, in_;
-  Persistence send_errors_, receive_errors_;
+  Persistence send_errors_{false}, receive_errors_{true};
 };
 
 }  // namespace
