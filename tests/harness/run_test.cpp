@@ -4,6 +4,7 @@
 
 #include "delivery.hpp"
 #include "leaks.hpp"
+#include "mechanism_names.hpp"
 #include "registry.hpp"
 #include "runner.hpp"
 #include "sys.hpp"
@@ -56,16 +57,7 @@ TEST_P(EveryMechanism, RequestResponseWithinTheBuffersPasses) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(All, EveryMechanism, ::testing::ValuesIn([] {
-                           std::vector<std::string> v;
-                           for (const Mechanism* m : registry::all()) v.push_back(m->name);
-                           return v;
-                         }()),
-                         [](const auto& info) {
-                           std::string n = info.param;
-                           std::replace(n.begin(), n.end(), '-', '_');
-                           return n;
-                         });
+INSTANTIATE_TEST_SUITE_P(All, EveryMechanism, ::testing::ValuesIn(test::mechanism_names()), test::param_name);
 
 // Pipelining 64 requests of up to 64 KiB through two 64 KiB pipes: client and server both end
 // up in write(), each on the pipe the other should be reading.

@@ -10,6 +10,7 @@
 #include "gate.hpp"
 #include "leaks.hpp"
 #include "payload.hpp"
+#include "mechanism_names.hpp"
 #include "registry.hpp"
 
 namespace ipch {
@@ -284,16 +285,7 @@ TEST_P(MechanismTest, NonBlockingSendIntoAFullBufferGivesEAGAIN) {
   EXPECT_TRUE(st.ok()) << st.describe();
 }
 
-INSTANTIATE_TEST_SUITE_P(Every, MechanismTest, ::testing::ValuesIn([] {
-                           std::vector<std::string> v;
-                           for (const Mechanism* m : registry::all()) v.push_back(m->name);
-                           return v;
-                         }()),
-                         [](const auto& info) {
-                           std::string n = info.param;
-                           std::replace(n.begin(), n.end(), '-', '_');
-                           return n;
-                         });
+INSTANTIATE_TEST_SUITE_P(Every, MechanismTest, ::testing::ValuesIn(test::mechanism_names()), test::param_name);
 
 }  // namespace
 }  // namespace ipch
