@@ -139,6 +139,7 @@ void Runner::fork_workers() {
   }
   pid_t runner = ::getpid();
   for (std::size_t i = 0; i < plan.size(); ++i) {
+    std::fflush(nullptr);  // else the child inherits, and later flushes, what our stdout buffered
     auto pid = sys::fork(true);
     if (!pid) throw std::runtime_error("fork: " + describe(pid.error()));
     if (*pid == 0) {
@@ -188,7 +189,8 @@ Live* Runner::live(std::uint32_t worker) {
 void Runner::fork_bystander(const sys::Fd& gate_w) {
   WorkerInfo info{static_cast<std::uint32_t>(out_.history.workers.size()), WorkerRole::bystander, 0, 0};
   pid_t runner = ::getpid();
-  auto pid = sys::fork(true);
+  std::fflush(nullptr);  // else the child inherits, and later flushes, what our stdout buffered
+    auto pid = sys::fork(true);
   if (!pid) throw std::runtime_error("fork: " + describe(pid.error()));
   if (*pid == 0) {
     ::setpgid(0, pgid_);
@@ -228,7 +230,8 @@ std::optional<std::uint32_t> Runner::restart(std::uint32_t worker) {
   auto p = sys::pipe(0);
   if (!p) return std::nullopt;
   pid_t runner = ::getpid();
-  auto pid = sys::fork(true);
+  std::fflush(nullptr);  // else the child inherits, and later flushes, what our stdout buffered
+    auto pid = sys::fork(true);
   if (!pid) return std::nullopt;
   if (*pid == 0) {
     ::setpgid(0, pgid_);
