@@ -531,4 +531,22 @@ std::vector<SettingInfo> settings(const Kind& k) {
   return {{"capacity", capacity}, {"blocking", blocking}};
 }
 
+Contract connected_contract(bool boundaries, std::string persistence) {
+  Contract c;
+  c.delivery = Delivery::reliable;
+  c.ordering = Ordering::fifo;
+  c.boundaries = boundaries;
+  c.atomic_write_limit = 0;  // streams: each sender owns its connection; seqpacket: every record is whole
+  c.direction = Direction::two_way;
+  c.outlives_creator = false;
+  c.persistence = std::move(persistence);
+  c.many_senders = true;
+  c.many_receivers = true;
+  c.sharing_note = std::string("each sender has its own connection") +
+                   (boundaries ? "" : "; a shared connection would interleave writes") +
+                   ". Each receiver accepts its own connections: all of one sender's messages go to whichever "
+                   "receiver accepted it";
+  return c;
+}
+
 }  // namespace ipch::socket_common

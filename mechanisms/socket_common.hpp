@@ -35,4 +35,8 @@ struct Kind {
 std::expected<std::unique_ptr<Link>, SetupError> create(const Kind& k, const Settings& s);
 std::vector<SettingInfo> settings(const Kind& k);
 
+// The contract of a connection-oriented socket (unix-stream, unix-seqpacket, tcp): reliable,
+// fifo, two-way, one connection per sender. `boundaries`: the kernel keeps records (seqpacket).
+Contract connected_contract(bool boundaries, std::string persistence);
+
 }  // namespace ipch::socket_common

@@ -11,20 +11,8 @@ namespace {
 constexpr socket_common::Kind kKind{"tcp", AF_INET, SOCK_STREAM};
 
 Contract contract() {
-  Contract c;
-  c.delivery = Delivery::reliable;
-  c.ordering = Ordering::fifo;
-  c.boundaries = false;
-  c.atomic_write_limit = 0;
-  c.direction = Direction::two_way;
-  c.outlives_creator = false;
-  c.persistence = "the socket and its port go with the last fd (closed connections may linger in TIME_WAIT)";
-  c.many_senders = true;
-  c.many_receivers = true;
-  c.sharing_note =
-      "each sender has its own connection; a shared connection would interleave writes. Each receiver accepts its "
-      "own connections: all of one sender's messages go to whichever receiver accepted it";
-  return c;
+  return socket_common::connected_contract(
+      false, "the socket and its port go with the last fd (closed connections may linger in TIME_WAIT)");
 }
 
 }  // namespace
