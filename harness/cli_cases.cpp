@@ -12,6 +12,7 @@
 #include "generators.hpp"
 #include "registry.hpp"
 #include "reproducer.hpp"
+#include "shrink.hpp"
 
 namespace ipch::cli {
 
@@ -56,27 +57,18 @@ CaseResult run_one(const Scenario& s) {
   }
 }
 
-// The smallest scenario that still fails, found greedily: the first smaller variant that fails
-// replaces the current one, until none does or the budget is spent.
+// The smallest scenario that still fails with any verdict but pass.
 Failure shrink(Failure f, std::ostream& progress, bool show) {
-  int runs = 0;
-  bool smaller_found = true;
-  while (smaller_found && runs < kShrinkRuns) {
-    smaller_found = false;
-    for (const Scenario& t : gen::smaller(f.scenario)) {
-      if (++runs > kShrinkRuns) break;
-      CaseResult r = run_one(t);
-      if (r.interrupted_by) return f;
-      if (show) progress << "  shrinking: " << gen::describe(t) << ": " << r.verdict << "\n";
-      if (r.verdict != "pass") {
-        f.scenario = t;
-        f.verdict = r.verdict;
-        f.why = r.why;
-        smaller_found = true;
-        break;
-      }
-    }
-  }
+  auto fails = [&](const Scenario& t) -> std::optional<bool> {
+    CaseResult r = run_one(t);
+    if (r.interrupted_by) return std::nullopt;
+    if (show) progress << "  shrinking: " << gen::describe(t) << ": " << r.verdict << "\n";
+    if (r.verdict == "pass") return false;
+    f.verdict = r.verdict;
+    f.why = r.why;
+    return true;
+  };
+  f.scenario = gen::shrink(f.scenario, fails, kShrinkRuns).scenario;
   return f;
 }
 

@@ -32,12 +32,13 @@ void resolve_faults(Scenario& s) {
   faults::Plan plan = fault_plan(s);
   const Mechanism* m = registry::find(s.mechanism);
   if (!m) throw BadInput("unknown mechanism '" + s.mechanism + "'; use one of: " + registry::names());
+  const std::string& mech = m->kin.empty() ? s.mechanism : m->kin;
   std::uint64_t per_sender = std::max<std::uint64_t>(1, s.messages_of(0));
   std::uint64_t per_receiver = std::max<std::uint64_t>(1, s.workload.messages / std::max<std::uint32_t>(1, s.workload.receivers));
   for (std::size_t i = 0; i < plan.size(); ++i) {
     faults::Fault& f = plan[i];
     const faults::Entry* e = faults::find(f.name);
-    if (auto why = faults::why_not(*e, s.mechanism); !why.empty()) throw BadInput(why);
+    if (auto why = faults::why_not(*e, mech); !why.empty()) throw BadInput(why);
     Rng rng(derive_seed(s.seed, "fault/" + std::to_string(i) + "/" + f.name));
     auto fill = [&](const char* key, std::string value) {
       if (!f.params.count(key)) f.params[key] = std::move(value);
@@ -46,7 +47,7 @@ void resolve_faults(Scenario& s) {
       fill("at", u(rng.between(1, std::max<std::uint64_t>(1, per_receiver / 2))));
       // A new receiver can take over only an object that outlives its processes and keeps whole
       // messages: a new reader of a FIFO would start inside a frame the killed one half read.
-      bool takes_over = s.mechanism == "sysv-msg" || s.mechanism == "posix-mq" || s.mechanism.ends_with("-shm");
+      bool takes_over = mech == "sysv-msg" || mech == "posix-mq" || mech.ends_with("-shm");
       fill("restart", takes_over ? "true" : "false");
     } else if (f.name == "kill-sender") {
       fill("at", u(rng.between(1, std::max<std::uint64_t>(1, per_sender / 2))));
@@ -56,12 +57,12 @@ void resolve_faults(Scenario& s) {
       fill("for", u(rng.between(1, 50)));
     } else if (f.name == "full-buffer") {
       std::string cap = "4096";
-      if (s.mechanism == "posix-mq") cap = "1";
-      else if (s.mechanism == "sysv-msg" || s.mechanism.ends_with("-shm")) {
+      if (mech == "posix-mq") cap = "1";
+      else if (mech == "sysv-msg" || mech.ends_with("-shm")) {
         // One message of the largest size the run can send: the mechanism's own limit caps it
         // (a queue of max_size bytes above msgmnb would be refused by the kernel).
         std::size_t largest = std::max<std::size_t>(s.workload.max_size, 64);
-        if (s.mechanism == "sysv-msg") {
+        if (mech == "sysv-msg") {
           auto msgmax = sys::read_long("/proc/sys/kernel/msgmax");
           if (msgmax && static_cast<std::size_t>(*msgmax) < largest) largest = static_cast<std::size_t>(*msgmax);
         }

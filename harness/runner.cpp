@@ -74,6 +74,9 @@ class Runner {
   void drain(Live& w);
   void reap(Live& w);
   void stop_finished_links();
+  // True iff the contract promises this run's receivers end of stream once their senders are
+  // gone: then they must end by themselves, and one still blocked is a stall, not a finished run.
+  bool receivers_see_end_of_stream() const;
   void kill_all();
   void fork_bystander(const sys::Fd& gate_w);
   std::optional<std::uint32_t> restart(std::uint32_t worker);
@@ -315,7 +318,22 @@ void Runner::reap(Live& w) {
 
 // A receiver waits for messages for ever; once every sender of its link is gone and what they
 // sent has arrived (or nothing arrived for the drain window: the rest is lost), it is stopped.
+bool Runner::receivers_see_end_of_stream() const {
+  const Contract& c = out_.contract;
+  if (c.end_of_stream == EndOfStream::none) return false;
+  // Several receivers of one listening socket split the connections; one that got none waits on.
+  if (s_.workload.kind == WorkloadKind::stream && s_.workload.receivers > 1) return false;
+  // A bystander keeps every end open (leaked-fd): no end of stream is the point of that fault.
+  if (driver_->wants_bystander()) return false;
+  if (c.end_of_stream == EndOfStream::after_close) {
+    for (const auto& name : out_.history.faults)
+      if (name == "kill-sender" || name == "kill-lock-holder") return false;  // a killed sender stays counted
+  }
+  return true;
+}
+
 void Runner::stop_finished_links() {
+  if (receivers_see_end_of_stream()) return;
   std::uint64_t drain_ms = std::min<std::uint64_t>(s_.stall_ms / 2, 1000);
   for (std::uint8_t link = 0; link < links_.size(); ++link) {
     bool senders_alive = std::any_of(workers_.begin(), workers_.end(),

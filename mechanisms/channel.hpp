@@ -109,6 +109,9 @@ struct Mechanism {
   Contract contract;
   std::vector<SettingInfo> settings;
   std::function<std::expected<std::unique_ptr<Link>, SetupError>(const Settings&)> create;
+  // For a variant of another mechanism (a mutant in tests/mutants/): that mechanism's name. Its
+  // faults apply to the variant, with the same defaults. Empty for a mechanism of its own.
+  std::string kin = {};
 };
 
 }  // namespace ipch

@@ -18,6 +18,15 @@ std::string_view to_string(Ordering o) {
 
 std::string_view to_string(Direction d) { return d == Direction::one_way ? "one-way" : "two-way"; }
 
+std::string_view to_string(EndOfStream e) {
+  switch (e) {
+    case EndOfStream::none: return "none";
+    case EndOfStream::after_close: return "after-close";
+    case EndOfStream::after_close_or_death: return "after-close-or-death";
+  }
+  return "?";
+}
+
 void to_json(nlohmann::json& j, const Contract& c) {
   j = nlohmann::json{
       {"delivery", to_string(c.delivery)},
@@ -27,6 +36,7 @@ void to_json(nlohmann::json& j, const Contract& c) {
       {"direction", to_string(c.direction)},
       {"outlives_creator", c.outlives_creator},
       {"persistence", c.persistence},
+      {"end_of_stream", to_string(c.end_of_stream)},
       {"many_senders", c.many_senders},
       {"many_receivers", c.many_receivers},
   };

@@ -15,6 +15,11 @@ enum class Delivery { reliable, lossy };
 // per_type: fifo within a message type. none: no order promised.
 enum class Ordering { fifo, per_priority, per_type, none };
 enum class Direction { one_way, two_way };
+// When a receiver learns that no more messages can come (end of stream) rather than waiting on.
+// none: never (queues, datagram sockets: an object with no senders is just empty).
+// after_close: once every sender has closed its end; a killed sender still counts as open.
+// after_close_or_death: once every sender has closed its end or died (the kernel closes it).
+enum class EndOfStream { none, after_close, after_close_or_death };
 
 struct Contract {
   Delivery delivery = Delivery::reliable;
@@ -30,6 +35,9 @@ struct Contract {
   bool outlives_creator = false;
   std::string persistence;  // e.g. "until msgctl(IPC_RMID) or reboot"
   // How many processes may share each end of one channel.
+  // Promised to a receiver that is the only one on its channel. (Several receivers of one
+  // listening socket split the connections; one that accepted none waits for the next.)
+  EndOfStream end_of_stream = EndOfStream::none;
   bool many_senders = true;
   bool many_receivers = true;
   std::string sharing_note;  // why an end may not be shared, when it may not
@@ -38,6 +46,7 @@ struct Contract {
 std::string_view to_string(Delivery);
 std::string_view to_string(Ordering);
 std::string_view to_string(Direction);
+std::string_view to_string(EndOfStream);
 void to_json(nlohmann::json& j, const Contract& c);
 
 }  // namespace ipch

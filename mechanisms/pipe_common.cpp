@@ -52,6 +52,7 @@ Contract contract(bool named) {
                         : "gone when the last process holding an end closes it";
   c.many_senders = true;
   c.many_receivers = false;
+  c.end_of_stream = EndOfStream::after_close_or_death;
   c.sharing_note =
       "writers may share only while each frame (message + 4 B header) is at most PIPE_BUF = " +
       std::to_string(PIPE_BUF) + " B; a second reader would split frames";

@@ -140,7 +140,8 @@ const Mechanism& posix_shm_mechanism() {
       "on with futexes",
       shm_ring::contract("until shm_unlink or reboot (mappings stay usable after the unlink)",
                          "a process killed holding the lock is detected (robust mutex, EOWNERDEAD) but a killed sender "
-                         "or receiver stays counted as open: no end_of_stream / EPIPE after SIGKILL, only after close"),
+                         "or receiver stays counted as open: no end_of_stream / EPIPE after SIGKILL, only after close",
+                         EndOfStream::after_close),
       shm_ring::settings("1 GiB and the free space of /dev/shm"), create};
   return m;
 }

@@ -222,8 +222,9 @@ MessageLimit RingLink::limit() const {
   return message_limit(sync_->capacity());
 }
 
-Contract contract(const std::string& persistence, const std::string& peer_death) {
+Contract contract(const std::string& persistence, const std::string& peer_death, EndOfStream eof) {
   Contract c;
+  c.end_of_stream = eof;
   c.delivery = Delivery::reliable;
   c.ordering = Ordering::fifo;
   c.boundaries = false;

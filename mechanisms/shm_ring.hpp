@@ -107,7 +107,7 @@ class RingLink : public Link {
   pid_t creator_ = ::getpid();
 };
 
-Contract contract(const std::string& persistence, const std::string& peer_death);
+Contract contract(const std::string& persistence, const std::string& peer_death, EndOfStream eof);
 std::vector<SettingInfo> settings(const std::string& capacity_limit);
 
 // Test hooks. hold_lock_for_test takes the ring's lock and keeps it: the caller is about to die

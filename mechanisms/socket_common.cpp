@@ -542,6 +542,7 @@ Contract connected_contract(bool boundaries, std::string persistence) {
   c.persistence = std::move(persistence);
   c.many_senders = true;
   c.many_receivers = true;
+  c.end_of_stream = EndOfStream::after_close_or_death;
   c.sharing_note = std::string("each sender has its own connection") +
                    (boundaries ? "" : "; a shared connection would interleave writes") +
                    ". Each receiver accepts its own connections: all of one sender's messages go to whichever "

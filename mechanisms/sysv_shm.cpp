@@ -153,7 +153,8 @@ const Mechanism& sysv_shm_mechanism() {
       shm_ring::contract("until shmctl(IPC_RMID) and the last detach (the semaphore set: until semctl(IPC_RMID)); "
                          "or reboot",
                          "a killed sender or receiver is uncounted by the kernel (SEM_UNDO), so it gives "
-                         "end_of_stream / EPIPE like a closed one"),
+                         "end_of_stream / EPIPE like a closed one",
+                         EndOfStream::after_close_or_death),
       shm_ring::settings("1 GiB and /proc/sys/kernel/shmmax"), create};
   return m;
 }

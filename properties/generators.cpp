@@ -65,13 +65,6 @@ Scenario build(const Options& o, const Mechanism& m, const Draw& d) {
     // A write cut short is no longer atomic: writers sharing a byte stream (a pipe's PIPE_BUF)
     // would interleave by the fault's design, not the mechanism's failure.
     if (fs[fault - 1] == "short-io" && c.atomic_write_limit > 0) w.kind = WorkloadKind::stream, w.senders = 1;
-    // Known false alarm, reported on issue 5 (seed 99, case 94): on tcp, killing sender-0 sometimes loses a
-    // message of another sender whose send completed. Until that is fixed, kills run with one receiver, and on
-    // tcp with one sender.
-    if (fs[fault - 1].starts_with("kill-")) {
-      w.receivers = 1;
-      if (m.name == "tcp") w.kind = WorkloadKind::stream, w.senders = 1;
-    }
     // full-buffer sizes a SysV queue to one message of max_size; msg_qbytes above msgmnb needs
     // CAP_SYS_RESOURCE, and msgmax (8192) caps messages anyway.
     if (fs[fault - 1] == "full-buffer" && m.name == "sysv-msg") w.max_size = std::min<std::size_t>(w.max_size, 8192);

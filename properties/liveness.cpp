@@ -16,6 +16,25 @@ std::string last_kill(const History& h) {
   return out;
 }
 
+// True iff every sender and client had exited (the runner recorded its exit) before the stall.
+bool senders_gone(const History& h) {
+  bool any = false;
+  for (const WorkerInfo& w : h.workers) {
+    if (w.role != WorkerRole::sender && w.role != WorkerRole::client) continue;
+    any = true;
+    bool exited = std::any_of(h.events.begin(), h.events.end(),
+                              [&](const Event& e) { return e.kind == EventKind::exited && e.worker == w.index; });
+    if (!exited) return false;
+  }
+  return any;
+}
+
+bool receiving(const History& h, const Blocked& b) {
+  return std::any_of(h.workers.begin(), h.workers.end(), [&](const WorkerInfo& w) {
+    return (w.role == WorkerRole::receiver || w.role == WorkerRole::server) && (w.pid == b.pid || w.name() == b.role);
+  });
+}
+
 bool bystander(const History& h, const Blocked& b) {
   return std::any_of(h.workers.begin(), h.workers.end(), [&](const WorkerInfo& w) {
     return w.role == WorkerRole::bystander && (w.pid == b.pid || w.name() == b.role);
@@ -38,10 +57,15 @@ std::vector<Violation> check_liveness(const History& h, const std::optional<Stal
   std::string why = kill.empty() ? "no worker made progress for " + std::to_string(stall->ms) + " ms"
                                  : "still blocked " + std::to_string(stall->ms) + " ms after " + kill +
                                        ": a survivor must get an error or end of stream, not hang";
+  // The runner leaves receivers running after their senders only where the contract promises
+  // them end of stream (Runner::receivers_see_end_of_stream).
+  std::string eof_why = "every sender has exited, yet it still waits " + std::to_string(stall->ms) +
+                        " ms later: the contract promises this receiver end of stream once its senders are gone";
+  bool gone = senders_gone(h);
   std::size_t reported = 0;
   for (const Blocked& b : stall->blocked) {
     if (bystander(h, b)) continue;
-    out.add(kinds::liveness, b.summary() + "; " + why);
+    out.add(kinds::liveness, b.summary() + "; " + (gone && receiving(h, b) ? eof_why : why));
     ++reported;
   }
   // A stall whose workers could not be snapshotted (all gone by then) is still a stall.

@@ -188,14 +188,14 @@ std::expected<std::unique_ptr<Link>, SetupError> create_held(const Settings& s) 
 Mechanism like(const char* real, const char* name, const char* summary,
                std::function<std::expected<std::unique_ptr<Link>, SetupError>(const Settings&)> create) {
   const Mechanism* m = registry::find(real);
-  return {name, summary, m->contract, m->settings, std::move(create)};
+  return {name, summary, m->contract, m->settings, std::move(create), real};
 }
 
 }  // namespace
 
 std::vector<const Mechanism*> other_mutants() {
   static const Mechanism unlocked{"mutant-unlocked-shm", "mutant: shm ring whose lock does nothing",
-                                  shm_ring::contract("mutant", "no lock at all"), shm_ring::settings("-"),
+                                  shm_ring::contract("mutant", "no lock at all", EndOfStream::after_close), shm_ring::settings("-"),
                                   create_unlocked};
   static const Mechanism truncating = [] {
     Mechanism m = like("unix-dgram", "mutant-truncating-unix-dgram", "mutant: 1 KiB receive buffer, no MSG_TRUNC",

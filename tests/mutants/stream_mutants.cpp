@@ -92,7 +92,8 @@ Mechanism make(const char* name, const char* summary, Bug bug) {
             auto p = sys::socketpair(AF_UNIX, SOCK_STREAM);
             if (!p) return std::unexpected(setup_error(name, "socketpair()", p.error(), "check ulimit -n"));
             return std::make_unique<PairLink>(bug, std::move(p->first), std::move(p->second));
-          }};
+          },
+          "unix-stream"};
 }
 
 }  // namespace
