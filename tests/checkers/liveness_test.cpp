@@ -46,6 +46,18 @@ TEST(Liveness, ASurvivorThatHangsAfterAKillIsNamedWithTheFault) {
   EXPECT_TRUE(mentions(v[0].detail, "must get an error or end of stream")) << v[0].detail;
 }
 
+// The runner leaves a receiver running after its senders only where the contract promises end
+// of stream; a receiver still blocked then is told so.
+TEST(Liveness, AReceiverStillWaitingAfterEverySenderExitedIsToldItWasPromisedEndOfStream) {
+  Builder b(1);
+  b.sent(0, 0).got(0, 0).add({.worker = 0, .kind = EventKind::exited});
+  std::vector<Blocked> d{blocked(101, "receiver-0", "read", 6, "pipe:[1]")};
+  auto v = check_liveness(b.h, Stall{300, d});
+  ASSERT_EQ(kinds_of(v), std::vector<std::string>{"liveness"});
+  EXPECT_TRUE(mentions(v[0].detail, "every sender has exited")) << v[0].detail;
+  EXPECT_TRUE(mentions(v[0].detail, "promises this receiver end of stream")) << v[0].detail;
+}
+
 TEST(Liveness, QuietWithoutAStall) {
   EXPECT_TRUE(check_liveness(Builder(1).sent(0, 0).got(0, 0).h, std::nullopt).empty());
 }
