@@ -1,7 +1,7 @@
 // What every payload carries, so that a receiver can tell exactly what it got: the sender, its
-// sequence number, the length, and an xxHash64 of the body. The body is pseudo-random bytes
-// from (payload seed, sender, sequence): the same seed gives the same bytes, and any change
-// to any byte is found.
+// sequence number, the length, and an xxHash (XXH3, 64 bits) of the body. The body is
+// pseudo-random bytes from (payload seed, sender, sequence): the same seed gives the same bytes,
+// and any change to any byte is found.
 #pragma once
 
 #include <cstddef>
@@ -21,7 +21,7 @@ struct EnvelopeHeader {
   std::uint64_t seq;
   std::uint32_t length;  // of the whole message, header included
   std::uint32_t reserved;
-  std::uint64_t hash;    // xxHash64 of the body
+  std::uint64_t hash;    // XXH3_64bits of the body
 };
 constexpr std::size_t kEnvelopeSize = sizeof(EnvelopeHeader);  // the smallest message
 

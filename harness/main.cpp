@@ -12,6 +12,7 @@
 #include <csignal>
 #include <iostream>
 
+#include "cli_bench.hpp"
 #include "cli_cases.hpp"
 #include "cli_list.hpp"
 #include "cli_run.hpp"
@@ -86,6 +87,13 @@ int main(int argc, char** argv) {
   replay->add_flag("--json", json, "one JSON object on stdout");
   replay->add_flag("--backtrace", backtrace, "add gdb stacks to a deadlock diagnosis");
 
+  auto* bench = app.add_subcommand("bench", "measure every mechanism's throughput and latency against this machine's limits");
+  ipch::cli::BenchArgs bench_args;
+  bench->add_flag("--quick", bench_args.quick, "fewer repeats and messages: within 2 minutes on 2 cores");
+  bench->add_option("--mechanism", bench_args.mechanism, "one mechanism, or all (the default)");
+  bench->add_option("--out", bench_args.out, "folder for bench.json, bench.csv, bench.svg, bench.md (default ipch-runs/bench)");
+  bench->add_flag("--json", bench_args.json, "print bench.json on stdout instead of the summary");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -93,6 +101,7 @@ int main(int argc, char** argv) {
     return rc == 0 ? 0 : 2;
   }
 
+  if (*bench) return ipch::cli::bench(bench_args, std::cout, std::cerr);
   if (*list) return what == "faults" ? ipch::cli::list_faults(std::cout, json) : ipch::cli::list_mechanisms(std::cout, json);
   if (*clean) {
     auto report = ipch::objects::clean_dead();

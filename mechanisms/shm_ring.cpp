@@ -8,6 +8,7 @@
 #include <optional>
 
 #include "fault_point.hpp"
+#include "sys.hpp"
 
 namespace ipch::shm_ring {
 
@@ -64,6 +65,7 @@ class RingChannel final : public Channel {
     if (closed_ || role_ != Role::sender) return errno_error(EBADF);
     if (fault_point::fires(points_.send)) return errno_error(fault_point::error_number());
     if (msg.size() > limit_bytes()) return errno_error(EMSGSIZE);
+    if (!blocking_ && !fits(msg.size()) && peers_open(Role::receiver)) return errno_error(EAGAIN);
     return under_lock<void>(d, [&]() -> std::optional<Result<void>> {
       auto receivers = sync_->open_count(Role::receiver);
       if (!receivers) return std::unexpected(receivers.error());
@@ -84,6 +86,7 @@ class RingChannel final : public Channel {
   Result<Received> receive(std::vector<std::byte>& buf, Deadline d) override {
     if (closed_ || role_ != Role::receiver) return errno_error(EBADF);
     if (fault_point::fires(points_.receive)) return errno_error(fault_point::error_number());
+    if (!blocking_ && empty() && peers_open(Role::sender)) return errno_error(EAGAIN);
     return under_lock<Received>(d, [&]() -> std::optional<Result<Received>> {
       std::uint64_t tail = h_.tail, used = atom(h_.head).load(std::memory_order_acquire) - tail;
       if (used == 0) {
@@ -124,6 +127,22 @@ class RingChannel final : public Channel {
 
  private:
   std::size_t limit_bytes() const { return sync_->capacity() - kFrameHeader; }
+
+  // Lock-free looks for a non-blocking caller that would only find the ring full or empty: a
+  // caller polling in a loop must not take the lock its peer needs to make progress. They may be
+  // stale by the time they return; the locked path decides for real.
+  bool empty() const {
+    return atom(h_.head).load(std::memory_order_acquire) == atom(h_.tail).load(std::memory_order_acquire);
+  }
+  bool fits(std::size_t n) const {
+    std::uint64_t used = atom(h_.head).load(std::memory_order_acquire) - atom(h_.tail).load(std::memory_order_acquire);
+    return used <= sync_->capacity() && sync_->capacity() - used >= kFrameHeader + n;
+  }
+  // True iff a peer of role `r` is open: without one, the locked path reports EPIPE or end of stream.
+  bool peers_open(Role r) {
+    auto n = sync_->open_count(r);
+    return n && *n > 0;
+  }
 
   // The lock points sit here and not in Sync::lock: the relocks after waits depend on timing,
   // and a hit number must mean the same send or receive on every replay.
@@ -215,6 +234,10 @@ Result<std::unique_ptr<Channel>> RingLink::open(Role role, Deadline d) {
   atom(h.open[idx(role)]).fetch_add(1);
   atom(h.ever_opened[idx(role)]).store(1);
   sync_->unlock();
+  // Each process faults the ring in once here rather than page by page inside sends and receives
+  // (a forked child does not inherit the page tables of a shared mapping). Best effort: an older
+  // kernel just faults on first touch.
+  (void)sys::populate(sync_->data(), sync_->capacity());
   return std::make_unique<RingChannel>(mechanism_, sync_, role, s_.blocking);
 }
 

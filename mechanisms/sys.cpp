@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <linux/futex.h>
+#include <sched.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/prctl.h>
@@ -407,6 +408,13 @@ Result<void*> mmap(std::size_t size, int prot, int flags, int fd) {
   if (p == MAP_FAILED) return last_errno();
   return p;
 }
+Result<void> populate(void* addr, std::size_t size) {
+  auto page = static_cast<std::uintptr_t>(::sysconf(_SC_PAGESIZE));
+  auto start = reinterpret_cast<std::uintptr_t>(addr) & ~(page - 1);
+  auto end = (reinterpret_cast<std::uintptr_t>(addr) + size + page - 1) & ~(page - 1);
+  if (::madvise(reinterpret_cast<void*>(start), end - start, MADV_POPULATE_WRITE) != 0) return last_errno();
+  return {};
+}
 Result<void> munmap(void* addr, std::size_t size) {
   if (::munmap(addr, size) != 0) return last_errno();
   return {};
@@ -505,6 +513,23 @@ Result<void> kill(pid_t pid, int sig) {
   if (::kill(pid, sig) != 0) return last_errno();
   return {};
 }
+Result<void> pin_to_cpu(pid_t pid, int cpu) {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  CPU_SET(cpu, &set);
+  if (::sched_setaffinity(pid, sizeof set, &set) != 0) return last_errno();
+  return {};
+}
+Result<std::vector<int>> usable_cpus() {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  if (::sched_getaffinity(0, sizeof set, &set) != 0) return last_errno();
+  std::vector<int> out;
+  for (int i = 0; i < CPU_SETSIZE; ++i)
+    if (CPU_ISSET(i, &set)) out.push_back(i);
+  return out;
+}
+pid_t getpid_syscall() { return static_cast<pid_t>(::syscall(SYS_getpid)); }
 
 Result<long> read_long(const std::string& path) {
   std::ifstream in(path);

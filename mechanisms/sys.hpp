@@ -22,6 +22,7 @@
 #include <span>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "deadline.hpp"
 #include "result.hpp"
@@ -149,6 +150,9 @@ Result<int> semctl(int id, int num, int cmd, long arg = 0);
 Result<Fd> shm_open(const std::string& name, int flags, mode_t mode = 0600);
 Result<void> shm_unlink(const std::string& name);
 Result<void*> mmap(std::size_t size, int prot, int flags, int fd);
+// Faults in, writable, every page of [addr, addr + size) of a mapping (MADV_POPULATE_WRITE,
+// Linux 5.14): EINVAL on older kernels. The range is widened to whole pages.
+Result<void> populate(void* addr, std::size_t size);
 Result<void> munmap(void* addr, std::size_t size);
 
 // --- process-shared pthread objects (they return the error instead of setting errno)
@@ -177,6 +181,12 @@ Result<Fd> pidfd_open(pid_t pid);
 // waitpid(); returns the raw wait status. With WNOHANG, {0, 0} means "still running".
 Result<std::pair<pid_t, int>> waitpid(pid_t pid, int options);
 Result<void> kill(pid_t pid, int sig);
+// Runs `pid` (0: this process) on CPU `cpu` only. EINVAL iff that CPU is not usable here.
+Result<void> pin_to_cpu(pid_t pid, int cpu);
+// The CPUs this process may run on (sched_getaffinity), ascending.
+Result<std::vector<int>> usable_cpus();
+// getpid() as a real system call every time (the benchmark's "bare system call").
+pid_t getpid_syscall();
 
 // --- /proc/sys and friends
 // The first integer in a file such as /proc/sys/fs/mqueue/msg_max.

@@ -150,5 +150,60 @@ TEST(Cleanup, SigintEndsTheRunKillsWorkersAndRemovesEverything) {
   EXPECT_FALSE(std::filesystem::exists("/tmp/ipch-" + std::to_string(runner) + ".journal"));
 }
 
+// `bench` on one mechanism: every file written, every size measured, every figure positive.
+// (Its numbers are not asserted: speed is reported, never tested.)
+TEST(Bench, AQuickRunWritesJsonCsvAndSvgWithEverySizeOfTheMechanism) {
+  auto dir = std::filesystem::temp_directory_path() / ("ipch-benchtest-" + std::to_string(getpid()));
+  auto [rc, out] = harness("bench --quick --mechanism pipe --out " + dir.string());
+  ASSERT_EQ(rc, 0) << out;
+  std::ifstream in(dir / "bench.json");
+  auto j = nlohmann::json::parse(in);
+  EXPECT_GT(j["calibration"]["memcpy_mb_per_s"]["median"].get<double>(), 0);
+  EXPECT_GT(j["calibration"]["syscall_ns"]["median"].get<double>(), 0);
+  EXPECT_EQ(j["calibration"]["bare_ping_pong"].size(), 1u);
+  std::vector<std::size_t> sizes;
+  for (const auto& r : j["results"]) {
+    EXPECT_EQ(r["mechanism"], "pipe");
+    EXPECT_GT(r["throughput_mb_per_s"]["median"].get<double>(), 0) << r.dump();
+    EXPECT_GT(r["rtt_p50_us"]["median"].get<double>(), 0) << r.dump();
+    EXPECT_LE(r["rtt_p50_us"]["median"].get<double>(), r["rtt_p99_us"]["median"].get<double>()) << r.dump();
+    sizes.push_back(r["size"]);
+  }
+  EXPECT_EQ(sizes, (std::vector<std::size_t>{8, 64, 512, 4096, 65536, 1048576}));
+  EXPECT_FALSE(j["targets"].empty());
+  EXPECT_EQ(j["envelope"].size(), 1u);
+  std::ifstream csv(dir / "bench.csv");
+  std::string line;
+  int rows = 0;
+  while (std::getline(csv, line)) ++rows;
+  EXPECT_EQ(rows, 7) << "a header and one row per size";
+  std::ifstream svg(dir / "bench.svg");
+  std::string text((std::istreambuf_iterator<char>(svg)), {});
+  EXPECT_NE(text.find("<svg"), std::string::npos);
+  EXPECT_NE(text.find("Round-trip latency"), std::string::npos);
+  EXPECT_TRUE(std::filesystem::exists(dir / "bench.md"));
+  std::filesystem::remove_all(dir);
+}
+
+TEST(Bench, AnUnknownMechanismIsExitTwoNamingTheChoices) {
+  auto [rc, out] = harness("bench --mechanism carrier-pigeon --out /tmp/ipch-never-written");
+  EXPECT_EQ(rc, 2);
+  EXPECT_NE(out.find("posix-shm"), std::string::npos) << out;
+  EXPECT_EQ(std::count(out.begin(), out.end(), '\n'), 1) << out;
+  EXPECT_FALSE(std::filesystem::exists("/tmp/ipch-never-written"));
+}
+
+TEST(Bench, SigintStopsItAndRemovesEveryObject) {
+  pid_t runner = spawn_runner("bench --mechanism posix-shm --out /tmp/ipch-benchint-" + std::to_string(getpid()));
+  // Past the calibrations (a few seconds), into the rings.
+  ASSERT_TRUE(wait_until([&] { return !objects_of(runner).empty(); }, 30s));
+  ASSERT_TRUE(sys::kill(runner, SIGINT));
+  auto w = sys::waitpid(runner, 0);
+  ASSERT_TRUE(w);
+  EXPECT_TRUE(WIFEXITED(w->second) && WEXITSTATUS(w->second) == 130) << w->second;
+  EXPECT_TRUE(objects_of(runner).empty()) << ::testing::PrintToString(objects_of(runner));
+  std::filesystem::remove_all("/tmp/ipch-benchint-" + std::to_string(getpid()));
+}
+
 }  // namespace
 }  // namespace ipch

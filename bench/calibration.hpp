@@ -1,0 +1,26 @@
+// The machine's own limits, measured in the same run as the mechanisms, so every figure can be
+// read as a ratio: memcpy bandwidth (the ceiling for shared memory), a bare system call (the
+// floor of any kernel-mediated transfer), and the cost of spawning processes (the floor of a
+// harness case).
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+
+namespace ipch::bench {
+
+// MB/s of memcpy between two `bytes` buffers, repeated for about `budget`.
+double memcpy_mb_per_s(std::size_t bytes, std::chrono::milliseconds budget);
+
+// ns per getpid() made as a real system call, over about `budget`.
+double syscall_ns(std::chrono::milliseconds budget);
+
+// Per second: forking two processes that exit at once and reaping both, as the runner does for
+// a 2-process case. Over about `budget`.
+double spawn_pairs_per_s(std::chrono::milliseconds budget);
+
+// Per second: harness cases of a 2-process, 100-message pipe scenario, run and checked
+// (run_scenario), over about `budget`. Throws iff a case does not pass.
+double harness_cases_per_s(std::chrono::milliseconds budget);
+
+}  // namespace ipch::bench
