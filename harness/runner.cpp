@@ -377,12 +377,18 @@ void Runner::loop() {
     std::vector<Live*> who;
     fds.push_back({sp->first.get(), POLLIN, 0});
     who.push_back(nullptr);
-    // Control pipes are not polled: a worker's event write then wakes nobody (no context switch
-    // per event); the runner drains every pipe once a millisecond and at every exit.
+    // Control pipes are not polled once messages flow: a worker's event write then wakes nobody
+    // (no context switch per event); the runner drains every pipe once a millisecond and at every
+    // exit. Until the start gate opens they are, so the gate opens as soon as the last worker has
+    // started rather than at the next tick.
     for (auto& w : workers_) {
       if (!w.alive) continue;
       fds.push_back({w.pidfd.get(), POLLIN, 0});
       who.push_back(&w);
+      if (start_gate_.valid()) {
+        fds.push_back({w.control.get(), POLLIN, 0});
+        who.push_back(nullptr);
+      }
     }
     std::uint64_t stall_at = last_progress_ + s_.stall_ms;
     std::uint64_t now = now_ms();
@@ -397,7 +403,7 @@ void Runner::loop() {
     for (auto& w : workers_)
       if (w.alive) drain(w);
     for (std::size_t i = 1; i < fds.size(); ++i)
-      if (fds[i].revents && who[i]->alive) reap(*who[i]);
+      if (fds[i].revents && who[i] && who[i]->alive) reap(*who[i]);
     if (start_gate_.valid() && std::all_of(workers_.begin(), workers_.end(), [&](const Live& w) {
           return !working(w) || started_[w.info.index];
         })) {
