@@ -31,7 +31,7 @@ volatile sig_atomic_t last_signal = 0;
 void on_signal(int sig) {
   last_signal = sig;
   char b = 1;
-  (void)!::write(signal_pipe_w, &b, 1);
+  (void)!::write(signal_pipe_w, &b, 1);  // raw: a handler may only make async-signal-safe calls
 }
 
 bool sends_on(const WorkerInfo& w, std::uint8_t link) {
@@ -146,9 +146,9 @@ void Runner::fork_workers() {
     auto pid = sys::fork(true);
     if (!pid) throw std::runtime_error("fork: " + describe(pid.error()));
     if (*pid == 0) {
-      ::setpgid(0, pgid_);
-      ::signal(SIGINT, SIG_DFL);
-      ::signal(SIGTERM, SIG_DFL);
+      (void)sys::setpgid(0, pgid_);
+      (void)sys::default_signal(SIGINT);
+      (void)sys::default_signal(SIGTERM);
       for (std::size_t j = 0; j < pipes.size(); ++j) {
         pipes[j].first.reset();
         if (j != i) pipes[j].second.reset();
@@ -166,7 +166,7 @@ void Runner::fork_workers() {
       ::_exit(rc);
     }
     if (pgid_ == 0) pgid_ = *pid;
-    ::setpgid(*pid, pgid_);  // also here: whichever of parent and child runs first wins the race
+    (void)sys::setpgid(*pid, pgid_);  // also here: whichever of parent and child runs first wins the race
     out_.history.workers[i].pid = *pid;
     Live w{out_.history.workers[i], std::move(pipes[i].first), {}, {}, true, false};
     pipes[i].second.reset();
@@ -196,12 +196,12 @@ void Runner::fork_bystander(const sys::Fd& gate_w) {
     auto pid = sys::fork(true);
   if (!pid) throw std::runtime_error("fork: " + describe(pid.error()));
   if (*pid == 0) {
-    ::setpgid(0, pgid_);
+    (void)sys::setpgid(0, pgid_);
     ::close(gate_w.get());  // else the start gate never opens
     title::set(title::program() + " worker bystander (runner " + std::to_string(runner) + ")");
     for (;;) ::pause();
   }
-  ::setpgid(*pid, pgid_);
+  (void)sys::setpgid(*pid, pgid_);
   info.pid = *pid;
   out_.history.workers.push_back(info);
   auto pfd = sys::pidfd_open(*pid);
@@ -237,9 +237,9 @@ std::optional<std::uint32_t> Runner::restart(std::uint32_t worker) {
     auto pid = sys::fork(true);
   if (!pid) return std::nullopt;
   if (*pid == 0) {
-    ::setpgid(0, pgid_);
-    ::signal(SIGINT, SIG_DFL);
-    ::signal(SIGTERM, SIG_DFL);
+    (void)sys::setpgid(0, pgid_);
+    (void)sys::default_signal(SIGINT);
+    (void)sys::default_signal(SIGTERM);
     ::dup2(p->second.get(), 3);
     ::close_range(4, ~0U, 0);
     title::set(title::program() + " worker " + info.name() + " (runner " + std::to_string(runner) + ")");
@@ -253,7 +253,7 @@ std::optional<std::uint32_t> Runner::restart(std::uint32_t worker) {
     std::fflush(nullptr);
     ::_exit(rc);
   }
-  ::setpgid(*pid, pgid_);
+  (void)sys::setpgid(*pid, pgid_);
   info.pid = *pid;
   out_.history.workers.push_back(info);
   auto pfd = sys::pidfd_open(*pid);

@@ -513,6 +513,17 @@ Result<void> kill(pid_t pid, int sig) {
   if (::kill(pid, sig) != 0) return last_errno();
   return {};
 }
+Result<void> setpgid(pid_t pid, pid_t pgid) {
+  if (::setpgid(pid, pgid) != 0) return last_errno();
+  return {};
+}
+Result<void> default_signal(int sig) {
+  struct sigaction sa {};
+  sa.sa_handler = SIG_DFL;
+  sigemptyset(&sa.sa_mask);
+  if (::sigaction(sig, &sa, nullptr) != 0) return last_errno();
+  return {};
+}
 Result<void> pin_to_cpu(pid_t pid, int cpu) {
   cpu_set_t set;
   CPU_ZERO(&set);

@@ -181,6 +181,10 @@ Result<Fd> pidfd_open(pid_t pid);
 // waitpid(); returns the raw wait status. With WNOHANG, {0, 0} means "still running".
 Result<std::pair<pid_t, int>> waitpid(pid_t pid, int options);
 Result<void> kill(pid_t pid, int sig);
+// setpgid(); EACCES once the child has exec'd, ESRCH once it is gone.
+Result<void> setpgid(pid_t pid, pid_t pgid);
+// Puts `sig` back to its default action (a forked worker must not run the runner's handler).
+Result<void> default_signal(int sig);
 // Runs `pid` (0: this process) on CPU `cpu` only. EINVAL iff that CPU is not usable here.
 Result<void> pin_to_cpu(pid_t pid, int cpu);
 // The CPUs this process may run on (sched_getaffinity), ascending.
