@@ -39,6 +39,9 @@
 #include <thread>
 #include <utility>
 
+#include "objects.hpp"
+#include "result.hpp"
+
 namespace ipch::bench {
 
 namespace {
@@ -596,21 +599,38 @@ RoundTrips udp_pp(const Args& a) {
 // ---------------------------------------------------------------------------------------------
 // SysV message queues: one queue per direction
 
+// A queue cannot be removed before use, so it gets a journaled name (objects.hpp) rather than
+// IPC_PRIVATE: if this process is killed mid-run, `ipc-harness clean` finds and removes it.
 class SysvQueue {
  public:
-  SysvQueue() : id_(::msgget(IPC_PRIVATE, IPC_CREAT | 0600)) {
-    if (id_ < 0) fail("msgget");
-  }
+  SysvQueue() : id_(make(record_)) {}
   SysvQueue(const SysvQueue&) = delete;
   SysvQueue& operator=(const SysvQueue&) = delete;
   ~SysvQueue() { remove(); }
   int id() const { return id_; }
   // Called by the watchdog as well; removing twice could hit a new queue that reused the id.
   void remove() noexcept {
-    if (!removed_.exchange(true)) ::msgctl(id_, IPC_RMID, nullptr);
+    if (removed_.exchange(true)) return;
+    if (::msgctl(id_, IPC_RMID, nullptr) == 0 || errno == EIDRM || errno == EINVAL)
+      objects::removed(record_.kind, record_.name);
   }
 
  private:
+  static int make(objects::Record& out) {
+    auto r = objects::create_sysv(objects::Kind::sysv_msg, [](key_t key) -> Result<int> {
+      int id = ::msgget(key, IPC_CREAT | IPC_EXCL | 0600);
+      if (id < 0) return errno_error(errno);
+      return id;
+    });
+    if (!r) {
+      errno = r.error().value();
+      fail("msgget");
+    }
+    out = *r;
+    return r->id;
+  }
+
+  objects::Record record_{objects::Kind::sysv_msg, "", -1, 0};
   const int id_;
   std::atomic<bool> removed_{false};
 };

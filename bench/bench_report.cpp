@@ -36,6 +36,15 @@ std::vector<std::pair<std::string, Sync>> lines(const Report& r) {
   return out;
 }
 
+// The settings a figure was measured with, as `--setting` would spell them.
+std::string settings_of(const std::string& mechanism, Sync sync) {
+  Settings s = bench_settings(mechanism, sync);
+  std::string out;
+  if (s.capacity) out += "capacity=" + std::to_string(*s.capacity);
+  if (!s.blocking) out += std::string(out.empty() ? "" : " ") + "blocking=false";
+  return out.empty() ? "defaults" : out;
+}
+
 std::string csv_field(const std::string& s) {
   if (s.find_first_of(",\"\n") == std::string::npos) return s;
   std::string out = "\"";
@@ -60,6 +69,7 @@ nlohmann::json to_json(const Report& r) {
     results.push_back({{"mechanism", f.mechanism},
                        {"sync", to_string(f.sync)},
                        {"size", f.size},
+                       {"settings", settings_of(f.mechanism, f.sync)},
                        {"throughput_mb_per_s", f.mb_per_s},
                        {"messages_per_s", f.msgs_per_s},
                        {"rtt_p50_us", f.rtt_p50_us},
@@ -97,14 +107,14 @@ nlohmann::json to_json(const Report& r) {
 
 std::string to_csv(const Report& r) {
   std::string out =
-      "mechanism,sync,size,throughput_mb_per_s,throughput_mb_per_s_min,throughput_mb_per_s_max,messages_per_s,"
+      "mechanism,sync,size,settings,throughput_mb_per_s,throughput_mb_per_s_min,throughput_mb_per_s_max,messages_per_s,"
       "rtt_p50_us,rtt_p50_us_min,rtt_p50_us_max,rtt_p99_us,sent,received,bare_rtt_p50_us,memcpy_mb_per_s,"
       "syscall_ns,kernel,cpu,cpus,quick\n";
   std::string kernel = r.machine.value("kernel", ""), cpu = r.machine.value("cpu", "");
   for (const auto& f : r.figures) {
     const Floor* fl = floor_of(r, f.mechanism, f.sync);
-    out += fmt::format("{},{},{},{:.2f},{:.2f},{:.2f},{:.0f},{:.2f},{:.2f},{:.2f},{:.2f},{},{},{},{:.0f},{:.1f},{},{},{},{}\n",
-                       f.mechanism, to_string(f.sync), f.size, f.mb_per_s.median, f.mb_per_s.min, f.mb_per_s.max,
+    out += fmt::format("{},{},{},{},{:.2f},{:.2f},{:.2f},{:.0f},{:.2f},{:.2f},{:.2f},{:.2f},{},{},{},{:.0f},{:.1f},{},{},{},{}\n",
+                       f.mechanism, to_string(f.sync), f.size, settings_of(f.mechanism, f.sync), f.mb_per_s.median, f.mb_per_s.min, f.mb_per_s.max,
                        f.msgs_per_s.median, f.rtt_p50_us.median, f.rtt_p50_us.min, f.rtt_p50_us.max,
                        f.rtt_p99_us.median, f.sent, f.received,
                        fl ? fmt::format("{:.2f}", fl->p50_us.median) : std::string(), r.memcpy_mb_per_s.median,
