@@ -10,6 +10,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <string>
@@ -238,9 +239,10 @@ TEST(PlotSvg, IsWellFormedXml) {
   EXPECT_EQ(status, 0) << "xml.dom.minidom rejected a chart (its error is printed above)";
 }
 
+// Into the working directory (ctest's is the build tree), never the machine's temp folder: a
+// file left there would look like a run's leftover.
 TEST(PlotSvg, WritesAnExampleForAHumanToLookAt) {
-  const char* dir = std::getenv("TMPDIR");
-  std::string path = std::string(dir != nullptr && *dir != '\0' ? dir : "/tmp") + "/ipch-plot-example.svg";
+  std::string path = (std::filesystem::current_path() / "plot-example.svg").string();
   std::ofstream(path) << svg(three_series());
   std::ifstream in(path);
   EXPECT_TRUE(in.good()) << path;
