@@ -39,7 +39,9 @@
 #include <thread>
 #include <utility>
 
+#include "event.hpp"
 #include "objects.hpp"
+#include "sys.hpp"
 #include "result.hpp"
 
 namespace ipch::bench {
@@ -77,36 +79,8 @@ long proc_long(const char* path) {
   return in ? v : -1;
 }
 
-std::int64_t now_ns() {
-  timespec t{};
-  ::clock_gettime(CLOCK_MONOTONIC, &t);
-  return std::int64_t{t.tv_sec} * 1'000'000'000 + t.tv_nsec;
-}
-
-class Fd {
- public:
-  Fd() = default;
-  explicit Fd(int fd) : fd_(fd) {}
-  Fd(Fd&& o) noexcept : fd_(std::exchange(o.fd_, -1)) {}
-  Fd& operator=(Fd&& o) noexcept {
-    if (this != &o) {
-      reset();
-      fd_ = std::exchange(o.fd_, -1);
-    }
-    return *this;
-  }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  ~Fd() { reset(); }
-  int get() const { return fd_; }
-  void reset() {
-    if (fd_ >= 0) ::close(fd_);
-    fd_ = -1;
-  }
-
- private:
-  int fd_ = -1;
-};
+// The project's move-only owner of an fd; only the calls in this file are raw.
+using sys::Fd;
 
 Fd checked_fd(long fd, const char* call) {
   if (fd < 0) fail(call);
@@ -332,10 +306,10 @@ RoundTrips drive(const Args& a, Open&& open, std::function<void()> poison) {
     for (int i = 0; i < a.warmup + a.count; ++i) {
       std::memcpy(expect.data(), &i, std::min(sizeof i, a.size));
       std::memcpy(end.data(), expect.data(), a.size);
-      const std::int64_t t0 = now_ns();
+      const std::int64_t t0 = static_cast<std::int64_t>(monotonic_ns());
       end.send();
       end.recv();
-      const std::int64_t t1 = now_ns();
+      const std::int64_t t1 = static_cast<std::int64_t>(monotonic_ns());
       if (std::memcmp(end.data(), expect.data(), a.size) != 0)
         fail_msg("echo differs from what was sent, round trip " + std::to_string(i));
       if (i >= a.warmup) rt.ns.push_back(static_cast<double>(t1 - t0));
