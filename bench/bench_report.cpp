@@ -20,12 +20,6 @@ const Figure* figure(const Report& r, const std::string& m, Sync s, std::size_t 
   return nullptr;
 }
 
-const Floor* floor_of(const Report& r, const std::string& m, Sync s) {
-  for (const auto& f : r.floors)
-    if (f.mechanism == m && f.sync == s) return &f;
-  return nullptr;
-}
-
 // Mechanism and sync pairs in the order they were measured.
 std::vector<std::pair<std::string, Sync>> lines(const Report& r) {
   std::vector<std::pair<std::string, Sync>> out;

@@ -217,16 +217,10 @@ class Runner {
     r_.harness_cases_per_s = repeat([&] { return harness_cases_per_s(b_.calibration * 2); });
   }
 
-  const Floor* floor_of(const std::string& m, Sync sync) const {
-    for (const auto& f : r_.floors)
-      if (f.mechanism == m && f.sync == sync) return &f;
-    return nullptr;
-  }
-
   void targets() {
     for (const auto& f : r_.figures) {
       if (f.size == kLatencySize) {
-        if (const Floor* fl = floor_of(f.mechanism, f.sync); fl && fl->p50_us.median > 0) {
+        if (const Floor* fl = floor_of(r_, f.mechanism, f.sync); fl && fl->p50_us.median > 0) {
           r_.targets.push_back({fmt::format("round trip at 64 B ({}) within 1.3x of the bare ping-pong", to_string(f.sync)),
                                 f.mechanism, f.rtt_p50_us.median / fl->p50_us.median, 1.3, true});
         }
@@ -252,6 +246,12 @@ class Runner {
 };
 
 }  // namespace
+
+const Floor* floor_of(const Report& r, const std::string& mechanism, Sync sync) {
+  for (const auto& f : r.floors)
+    if (f.mechanism == mechanism && f.sync == sync) return &f;
+  return nullptr;
+}
 
 std::vector<std::size_t> sizes() { return {8, 64, 512, 4096, 65536, 1048576}; }
 

@@ -75,6 +75,9 @@ struct Report {
 // The message sizes measured, where the mechanism allows: 8 B, 64 B, 512 B, 4 KiB, 64 KiB, 1 MiB.
 std::vector<std::size_t> sizes();
 
+// The bare ping-pong `mechanism` was measured against in `sync` mode; nullptr if none.
+const Floor* floor_of(const Report& r, const std::string& mechanism, Sync sync);
+
 // Runs the whole benchmark. Throws std::runtime_error (naming the mechanism and call) iff a
 // measurement fails, Interrupted iff stopped; removes every kernel object it made either way.
 Report run(const Options& o);

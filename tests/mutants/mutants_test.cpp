@@ -95,7 +95,6 @@ void expect_shrunk(const Found& f, const Wanted& want) {
   EXPECT_LE(b.max_size, a.max_size);
   EXPECT_LE(f.shrunk.scenario.faults.size(), 1u);
   EXPECT_TRUE(any_of(f.shrunk_kinds, want.kinds)) << list(f.shrunk_kinds);
-  EXPECT_TRUE(f.shrunk.minimal || f.shrunk.runs > 0);
 }
 
 Scenario stream(const std::string& mech, int i, std::uint64_t messages, std::size_t max_size) {
