@@ -63,15 +63,10 @@ std::string first_line_of(const std::string& path, const std::string& key) {
 }
 
 nlohmann::json machine(const Placement& where) {
-  auto cpus = sys::usable_cpus();
-  return {
-      {"kernel", first_line_of("/proc/sys/kernel/osrelease", "")},
-      {"cpu", first_line_of("/proc/cpuinfo", "model name")},
-      {"cpus", cpus ? cpus->size() : 0},
-      {"memory", first_line_of("/proc/meminfo", "MemTotal")},
-      {"pinned", where.parent_cpu >= 0 ? nlohmann::json{{"sender", where.parent_cpu}, {"receiver", where.child_cpu}}
-                                       : nlohmann::json("no: fewer than 2 usable CPUs")},
-  };
+  auto j = machine_facts();
+  j["pinned"] = where.parent_cpu >= 0 ? nlohmann::json{{"sender", where.parent_cpu}, {"receiver", where.child_cpu}}
+                                      : nlohmann::json("no: fewer than 2 usable CPUs");
+  return j;
 }
 
 class Runner {
@@ -246,6 +241,16 @@ class Runner {
 };
 
 }  // namespace
+
+nlohmann::json machine_facts() {
+  auto cpus = sys::usable_cpus();
+  return {
+      {"kernel", first_line_of("/proc/sys/kernel/osrelease", "")},
+      {"cpu", first_line_of("/proc/cpuinfo", "model name")},
+      {"cpus", cpus ? cpus->size() : 0},
+      {"memory", first_line_of("/proc/meminfo", "MemTotal")},
+  };
+}
 
 const Floor* floor_of(const Report& r, const std::string& mechanism, Sync sync) {
   for (const auto& f : r.floors)

@@ -78,6 +78,9 @@ std::vector<std::size_t> sizes();
 // The bare ping-pong `mechanism` was measured against in `sync` mode; nullptr if none.
 const Floor* floor_of(const Report& r, const std::string& mechanism, Sync sync);
 
+// kernel, cpu, cpus and memory of this machine, as the report's header shows them.
+nlohmann::json machine_facts();
+
 // Runs the whole benchmark. Throws std::runtime_error (naming the mechanism and call) iff a
 // measurement fails, Interrupted iff stopped; removes every kernel object it made either way.
 Report run(const Options& o);

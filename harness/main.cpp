@@ -13,6 +13,7 @@
 #include <iostream>
 
 #include "cli_bench.hpp"
+#include "cli_claims.hpp"
 #include "cli_cases.hpp"
 #include "cli_list.hpp"
 #include "cli_run.hpp"
@@ -46,7 +47,9 @@ int main(int argc, char** argv) {
   auto* list = app.add_subcommand("list", "list what the harness knows");
   std::string what;
   bool json = false;
-  list->add_option("what", what, "mechanisms or faults")->required()->check(CLI::IsMember({"mechanisms", "faults"}));
+  list->add_option("what", what, "mechanisms, faults or claims")
+      ->required()
+      ->check(CLI::IsMember({"mechanisms", "faults", "claims"}));
   list->add_flag("--json", json, "one JSON object on stdout");
 
   auto* clean = app.add_subcommand("clean", "remove kernel objects and folders left by dead ipc-harness processes");
@@ -94,6 +97,16 @@ int main(int argc, char** argv) {
   bench->add_option("--out", bench_args.out, "folder for bench.json, bench.csv, bench.svg, bench.md (default ipch-runs/bench)");
   bench->add_flag("--json", bench_args.json, "print bench.json on stdout instead of the summary");
 
+  auto* claims = app.add_subcommand("claims", "check each claim of the source text on this kernel and write a report");
+  ipch::cli::ClaimsArgs claims_args;
+  std::string claims_only;
+  std::optional<std::uint64_t> claims_seed;
+  claims->add_flag("--quick", claims_args.quick, "smaller runs and a quick benchmark: within 3 minutes on 2 cores");
+  claims->add_option("--out", claims_args.out, "folder for report.html, report.md, report.json (default ipch-runs/claims)");
+  claims->add_flag("--json", claims_args.json, "print report.json on stdout instead of the summary");
+  claims->add_option("--only", claims_only, "comma-separated claim ids (ipc-harness list claims)");
+  claims->add_option("--seed", claims_seed, "the seed every experiment derives from (default: random, always printed)");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -101,8 +114,23 @@ int main(int argc, char** argv) {
     return rc == 0 ? 0 : 2;
   }
 
+  if (*claims) {
+    for (std::size_t at = 0; at < claims_only.size();) {
+      auto comma = claims_only.find(',', at);
+      if (comma == std::string::npos) comma = claims_only.size();
+      if (comma > at) claims_args.only.push_back(claims_only.substr(at, comma - at));
+      at = comma + 1;
+    }
+    claims_args.seed = claims_seed ? *claims_seed : random_seed();
+    for (int i = 0; i < argc; ++i) claims_args.command += (i ? " " : "") + std::string(argv[i]);
+    return ipch::cli::claims(claims_args, std::cout, std::cerr);
+  }
   if (*bench) return ipch::cli::bench(bench_args, std::cout, std::cerr);
-  if (*list) return what == "faults" ? ipch::cli::list_faults(std::cout, json) : ipch::cli::list_mechanisms(std::cout, json);
+  if (*list) {
+    if (what == "faults") return ipch::cli::list_faults(std::cout, json);
+    if (what == "claims") return ipch::cli::list_claims(std::cout, json);
+    return ipch::cli::list_mechanisms(std::cout, json);
+  }
   if (*clean) {
     auto report = ipch::objects::clean_dead();
     for (const auto& r : report.removed) std::cout << "removed " << r << "\n";
