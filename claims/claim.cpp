@@ -12,12 +12,19 @@ std::string_view to_string(Verdict v) {
   return "not-checked";
 }
 
+std::string timeline_file(const Claim& k, std::size_t i) {
+  return "plots/" + k.id + "-" + std::to_string(i + 1) + ".svg";
+}
+
 nlohmann::json to_json(const Checked& c) {
   const Claim& k = *c.claim;
   const Finding& f = c.finding;
   nlohmann::json cx = nlohmann::json::array();
-  for (const auto& x : f.counterexamples) {
-    cx.push_back({{"summary", x.summary}, {"replay", x.replay}, {"timeline", x.timeline.has_value()}});
+  for (std::size_t i = 0; i < f.counterexamples.size(); ++i) {
+    const auto& x = f.counterexamples[i];
+    nlohmann::json one = {{"summary", x.summary}, {"replay", x.replay}, {"timeline", x.timeline.has_value()}};
+    if (x.timeline) one["timeline_svg"] = timeline_file(k, i);
+    cx.push_back(std::move(one));
   }
   nlohmann::json evidence = {
       {"findings", f.evidence}, {"measurements", f.measurements}, {"counterexamples", cx}};

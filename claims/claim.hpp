@@ -66,6 +66,12 @@ struct Claim {
   std::function<Finding(const Context&)> check;
 };
 
+// Thrown when SIGINT or SIGTERM stopped the run (a harness run in progress handles both signals
+// itself and says so in its outcome); every process and object made so far is removed.
+struct Interrupted {
+  int signal = 0;
+};
+
 struct Checked {
   const Claim* claim = nullptr;
   Finding finding;
@@ -73,5 +79,9 @@ struct Checked {
 };
 
 nlohmann::json to_json(const Checked& c);
+
+// Where the report puts the timeline of counterexample `i` (from 0) of claim `k`, relative to the
+// report's folder: "plots/<id>-<i+1>.svg". to_json names it as "timeline_svg".
+std::string timeline_file(const Claim& k, std::size_t i);
 
 }  // namespace ipch::claims

@@ -17,6 +17,7 @@ HarnessRun run_harness(Scenario s, const Context& ctx, std::string_view tag) {
   HarnessRun r;
   r.scenario = s;
   r.outcome = run_scenario(s, RunOptions{});
+  if (r.outcome.interrupted_by != 0) throw Interrupted{r.outcome.interrupted_by};
   r.report = check_all(r.outcome);
   r.folder = ctx.work_dir + "/" + std::string(tag);
   std::error_code ec;

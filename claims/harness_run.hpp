@@ -24,7 +24,8 @@ struct HarnessRun {
 
 // Runs `s` (its faults resolved here), checks it, and writes history.jsonl and reproducer.json
 // (whatever the verdict) under ctx.work_dir/<tag>. Throws BadInput iff the scenario is one the
-// harness refuses, std::runtime_error iff a file cannot be written.
+// harness refuses, Interrupted iff SIGINT or SIGTERM stopped the run, std::runtime_error iff a
+// file cannot be written.
 HarnessRun run_harness(Scenario s, const Context& ctx, std::string_view tag);
 
 // The run as a counterexample: the summary, its replay command and its timeline.

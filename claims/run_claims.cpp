@@ -3,7 +3,7 @@
 #include <filesystem>
 #include <stdexcept>
 
-#include "catalogue.hpp"
+#include "claims_catalogue.hpp"
 #include "event.hpp"
 #include "seed.hpp"
 

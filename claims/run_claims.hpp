@@ -24,11 +24,6 @@ struct Options {
   const std::atomic<int>* stop = nullptr;  // a signal number: stop between claims
 };
 
-// The run was stopped through Options::stop; every object made so far is removed.
-struct Interrupted {
-  int signal = 0;
-};
-
 struct Run {
   ReportInput input;
   std::unique_ptr<bench::Report> bench;  // input.bench points here

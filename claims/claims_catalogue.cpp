@@ -1,4 +1,4 @@
-#include "catalogue.hpp"
+#include "claims_catalogue.hpp"
 
 #include "groups.hpp"
 
