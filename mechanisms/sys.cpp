@@ -1,7 +1,10 @@
 #include "sys.hpp"
 
 #include <fcntl.h>
+#include <linux/audit.h>
+#include <linux/filter.h>
 #include <linux/futex.h>
+#include <linux/seccomp.h>
 #include <sched.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -464,6 +467,16 @@ Result<void> mutex_init_shared_robust(pthread_mutex_t* m) {
   if (rc != 0) return pthread_error(rc);
   return {};
 }
+Result<void> mutex_init_shared(pthread_mutex_t* m, bool robust) {
+  pthread_mutexattr_t a;
+  if (int rc = pthread_mutexattr_init(&a); rc != 0) return pthread_error(rc);
+  int rc = pthread_mutexattr_setpshared(&a, PTHREAD_PROCESS_SHARED);
+  if (rc == 0) rc = pthread_mutexattr_setrobust(&a, robust ? PTHREAD_MUTEX_ROBUST : PTHREAD_MUTEX_STALLED);
+  if (rc == 0) rc = pthread_mutex_init(m, &a);
+  pthread_mutexattr_destroy(&a);
+  if (rc != 0) return pthread_error(rc);
+  return {};
+}
 Result<void> cond_init_shared(pthread_cond_t* c) {
   pthread_condattr_t a;
   if (int rc = pthread_condattr_init(&a); rc != 0) return pthread_error(rc);
@@ -517,6 +530,22 @@ Result<void> setpgid(pid_t pid, pid_t pgid) {
   if (::setpgid(pid, pgid) != 0) return last_errno();
   return {};
 }
+Result<pid_t> setsid() {
+  pid_t s = ::setsid();
+  if (s < 0) return last_errno();
+  return s;
+}
+Result<void> close_from(int first) {
+  if (::syscall(SYS_close_range, static_cast<unsigned>(first), ~0u, 0) != 0) return last_errno();
+  return {};
+}
+Result<void> exec(const std::string& path, const std::vector<std::string>& args) {
+  std::vector<char*> argv;
+  for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+  argv.push_back(nullptr);
+  ::execv(path.c_str(), argv.data());
+  return last_errno();
+}
 Result<void> default_signal(int sig) {
   struct sigaction sa {};
   sa.sa_handler = SIG_DFL;
@@ -539,6 +568,32 @@ Result<std::vector<int>> usable_cpus() {
   for (int i = 0; i < CPU_SETSIZE; ++i)
     if (CPU_ISSET(i, &set)) out.push_back(i);
   return out;
+}
+Result<void> allow_only_exit_calls() {
+  // An x32 or foreign-ABI call would carry other numbers: those kill too.
+#if defined(__x86_64__)
+  constexpr std::uint32_t arch = AUDIT_ARCH_X86_64;
+#elif defined(__aarch64__)
+  constexpr std::uint32_t arch = AUDIT_ARCH_AARCH64;
+#else
+  constexpr std::uint32_t arch = 0;
+#endif
+  if constexpr (arch == 0) return errno_error(EINVAL);  // an ABI this filter does not know
+  sock_filter code[] = {
+      BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(seccomp_data, arch)),
+      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, arch, 1, 0),
+      BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS),
+      BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(seccomp_data, nr)),
+      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_exit_group, 2, 0),
+      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_exit, 1, 0),
+      BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS),
+      BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+  };
+  sock_fprog prog{static_cast<unsigned short>(sizeof code / sizeof code[0]), code};
+  if (::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0) return last_errno();  // a SIGSYS kill writes no core file
+  if (::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) return last_errno();
+  if (::syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) != 0) return last_errno();
+  return {};
 }
 pid_t getpid_syscall() { return static_cast<pid_t>(::syscall(SYS_getpid)); }
 

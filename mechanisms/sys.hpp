@@ -165,6 +165,9 @@ Result<void> cond_broadcast(pthread_cond_t* c);
 // For objects in shared memory: a PTHREAD_PROCESS_SHARED, PTHREAD_MUTEX_ROBUST mutex, and a
 // PTHREAD_PROCESS_SHARED condition variable on CLOCK_MONOTONIC (what cond_wait's deadline uses).
 Result<void> mutex_init_shared_robust(pthread_mutex_t* m);
+// The same PTHREAD_PROCESS_SHARED mutex, robust iff `robust`: a plain one stays locked for ever
+// once its holder dies, which is what the claims report shows next to the robust one.
+Result<void> mutex_init_shared(pthread_mutex_t* m, bool robust);
 Result<void> cond_init_shared(pthread_cond_t* c);
 // A futex word in shared memory (never FUTEX_PRIVATE: other processes map it). futex_wait sleeps
 // while *word == expected: {} when woken (maybe spuriously), EAGAIN when *word differed already,
@@ -183,12 +186,24 @@ Result<std::pair<pid_t, int>> waitpid(pid_t pid, int options);
 Result<void> kill(pid_t pid, int sig);
 // setpgid(); EACCES once the child has exec'd, ESRCH once it is gone.
 Result<void> setpgid(pid_t pid, pid_t pgid);
+// setsid(): this process leads a new session (and process group). Returns the session id.
+Result<pid_t> setsid();
+// Closes every descriptor >= `first` (close_range), so an exec'd program inherits only 0..first-1.
+Result<void> close_from(int first);
+// execv(): replaces this process with `path`, argv = `args` (args[0] included). Returns only on
+// failure, with the errno.
+Result<void> exec(const std::string& path, const std::vector<std::string>& args);
 // Puts `sig` back to its default action (a forked worker must not run the runner's handler).
 Result<void> default_signal(int sig);
 // Runs `pid` (0: this process) on CPU `cpu` only. EINVAL iff that CPU is not usable here.
 Result<void> pin_to_cpu(pid_t pid, int cpu);
 // The CPUs this process may run on (sched_getaffinity), ascending.
 Result<std::vector<int>> usable_cpus();
+// From here on, any system call of this process but exit and exit_group kills it with SIGSYS
+// (seccomp filter, after PR_SET_NO_NEW_PRIVS; made not dumpable, so the kill leaves no core
+// file). For an experiment's child that must prove it makes no system call: it may not even
+// allocate. EINVAL iff the kernel has no seccomp filters.
+Result<void> allow_only_exit_calls();
 // getpid() as a real system call every time (the benchmark's "bare system call").
 pid_t getpid_syscall();
 
