@@ -6,7 +6,6 @@
 #include <map>
 #include <set>
 
-#include "plot.hpp"
 
 namespace ipch::claims {
 
@@ -16,7 +15,11 @@ std::string label(const bench::Figure& f) {
   return f.sync == bench::Sync::spinning ? f.mechanism + " (spinning)" : f.mechanism;
 }
 
-std::string size_of(std::size_t s) { return plot::size_label(double(s)) + "B"; }
+std::string size_of(std::size_t s) {
+  if (s >= 1024 * 1024 && s % (1024 * 1024) == 0) return std::to_string(s / (1024 * 1024)) + " MiB";
+  if (s >= 1024 && s % 1024 == 0) return std::to_string(s / 1024) + " KiB";
+  return std::to_string(s) + " B";
+}
 
 const bench::Figure* figure(const bench::Report& b, const std::string& m, std::size_t size,
                             bench::Sync sync = bench::Sync::blocking) {

@@ -335,8 +335,9 @@ Finding judge_capacity(const CapacityMeasurement& m, const Context& ctx) {
   const bool by_page =
       std::all_of(whole.begin(), whole.end(), divides) && std::none_of(partial.begin(), partial.end(), divides);
   f.verdict = Verdict::holds_only_if;
-  f.condition = fmt::format("the writes are of {}{}: {}", sizes_list(whole),
-                            by_page ? fmt::format(" (sizes that divide the {} B page)", m.page) : "",
+  f.condition = fmt::format("the writes are of {}{}, which fill the buffer exactly; other sizes waste part of each "
+                            "page: {}",
+                            sizes_list(whole), by_page ? fmt::format(" (sizes that divide the {} B page)", m.page) : "",
                             join(shortfalls, "; ", "; "));
   f.counterexamples.push_back({join(shortfalls, "; ", "; "), ctx.replay, std::nullopt});
   return f;

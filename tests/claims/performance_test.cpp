@@ -32,7 +32,7 @@ TEST(PerformanceClaims, ASocketFasterAtOneBulkSizeMakesItHoldOnlyIf) {
                fig("unix-dgram", k1M, 4800, 390)};
   auto f = judge_shm_fastest(b, "replay");
   EXPECT_EQ(f.verdict, Verdict::holds_only_if);
-  EXPECT_NE(f.condition.find("64K"), std::string::npos) << f.condition;
+  EXPECT_NE(f.condition.find("64 KiB"), std::string::npos) << f.condition;
   ASSERT_EQ(f.counterexamples.size(), 1u);
   EXPECT_NE(f.counterexamples[0].summary.find("unix-dgram"), std::string::npos);
 }
