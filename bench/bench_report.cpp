@@ -118,22 +118,33 @@ std::string to_csv(const Report& r) {
   return out;
 }
 
-std::string to_svg(const Report& r) {
-  plot::Chart tp{"One-way throughput by message size", "message size (B)", "throughput (MB/s)", true, true, {}, {}};
-  plot::Chart lat{"Round-trip latency (p50) by message size", "message size (B)", "round trip (us)", true, true, {}, {}};
+plot::Chart throughput_chart(const Report& r) {
+  plot::Chart c{"One-way throughput by message size", "message size (B)", "throughput (MB/s)", true, true, {}, {}};
   for (const auto& [m, sync] : lines(r)) {
-    plot::Series a{label(m, sync), {}, sync == Sync::spinning}, b = a;
-    for (const auto& f : r.figures) {
-      if (f.mechanism != m || f.sync != sync) continue;
-      a.points.push_back({double(f.size), f.mb_per_s.median});
-      b.points.push_back({double(f.size), f.rtt_p50_us.median});
-    }
-    tp.series.push_back(std::move(a));
-    lat.series.push_back(std::move(b));
+    plot::Series s{label(m, sync), {}, sync == Sync::spinning};
+    for (const auto& f : r.figures)
+      if (f.mechanism == m && f.sync == sync) s.points.push_back({double(f.size), f.mb_per_s.median});
+    c.series.push_back(std::move(s));
   }
-  tp.references.push_back({"memcpy 1 MiB", r.memcpy_mb_per_s.median});
-  tp.references.push_back({"memcpy 256 MiB", r.memory_mb_per_s.median});
-  lat.references.push_back({"bare system call", r.syscall_ns.median / 1e3});
+  c.references.push_back({"memcpy 1 MiB", r.memcpy_mb_per_s.median});
+  c.references.push_back({"memcpy 256 MiB", r.memory_mb_per_s.median});
+  return c;
+}
+
+plot::Chart latency_chart(const Report& r) {
+  plot::Chart c{"Round-trip latency (p50) by message size", "message size (B)", "round trip (us)", true, true, {}, {}};
+  for (const auto& [m, sync] : lines(r)) {
+    plot::Series s{label(m, sync), {}, sync == Sync::spinning};
+    for (const auto& f : r.figures)
+      if (f.mechanism == m && f.sync == sync) s.points.push_back({double(f.size), f.rtt_p50_us.median});
+    c.series.push_back(std::move(s));
+  }
+  c.references.push_back({"bare system call", r.syscall_ns.median / 1e3});
+  return c;
+}
+
+std::string to_svg(const Report& r) {
+  plot::Chart tp = throughput_chart(r), lat = latency_chart(r);
   int w = std::max(tp.width, lat.width), h1 = tp.height, h2 = lat.height;
   return fmt::format(
       "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{0}\" height=\"{1}\" viewBox=\"0 0 {0} {1}\">\n"

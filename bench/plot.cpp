@@ -31,34 +31,6 @@ double text_width(std::string_view s, double font_size = kFontSize) {
   return static_cast<double>(chars) * kCharWidth * font_size / kFontSize;
 }
 
-std::string escape(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  for (char ch : s) {
-    switch (ch) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      case '\'':
-        out += "&apos;";
-        break;
-      default:
-        // Control characters are not allowed anywhere in XML 1.0, even escaped.
-        if (static_cast<unsigned char>(ch) >= 0x20 || ch == '\t' || ch == '\n' || ch == '\r') out += ch;
-    }
-  }
-  return out;
-}
-
 // Coordinates with one decimal keep the files small; a tenth of a pixel is invisible.
 std::string num(double v) {
   if (std::abs(v) < 0.05) v = 0;  // never print "-0.0"
@@ -530,6 +502,34 @@ void draw_legend(std::string& out, const Chart& c, const Canvas& cv, double widt
 }
 
 }  // namespace
+
+std::string escape(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (char ch : s) {
+    switch (ch) {
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&apos;";
+        break;
+      default:
+        // Control characters are not allowed anywhere in XML 1.0, even escaped.
+        if (static_cast<unsigned char>(ch) >= 0x20 || ch == '\t' || ch == '\n' || ch == '\r') out += ch;
+    }
+  }
+  return out;
+}
 
 std::string size_label(double bytes) {
   if (!std::isfinite(bytes)) return "?";

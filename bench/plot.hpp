@@ -4,6 +4,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace ipch::plot {
@@ -44,5 +45,9 @@ std::string svg(const Chart& c);
 
 // A byte count the way the axis labels print it: 8, 512, 4K, 64K, 1M.
 std::string size_label(double bytes);
+
+// `s` with & < > " ' as entities and the control characters XML forbids dropped: safe as SVG,
+// XML or HTML text and attribute values. Also used by the claims report.
+std::string escape(std::string_view s);
 
 }  // namespace ipch::plot

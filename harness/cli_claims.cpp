@@ -6,7 +6,7 @@
 #include <filesystem>
 #include <fstream>
 
-#include "catalogue.hpp"
+#include "claims_catalogue.hpp"
 #include "report.hpp"
 #include "run_claims.hpp"
 
