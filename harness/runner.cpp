@@ -300,15 +300,15 @@ void Runner::reap(Live& w) {
   e.t_ns = monotonic_ns();
   e.worker = w.info.index;
   e.kind = EventKind::exited;
-  e.stopped = w.stopped;
   if (r) {
     int st = r->second;
     e.err = WIFEXITED(st) ? WEXITSTATUS(st) : -WTERMSIG(st);
   }
-  out_.history.events.push_back(e);
-  last_progress_ = now_ms();
+  // Killed by the fault plan counts as on purpose too: history.jsonl says so (stopped_by_runner).
   bool on_purpose = w.stopped || (driver_ && driver_->killed_by_fault(w.info.index));
   e.stopped = on_purpose;
+  out_.history.events.push_back(e);
+  last_progress_ = now_ms();
   if (!on_purpose && e.err != 0 && out_.error.empty()) {
     out_.error = "worker " + w.info.name() + " (pid " + std::to_string(w.info.pid) + ") " +
                  (e.err > 0 ? "exited " + std::to_string(e.err) : std::string("was killed by SIG") + sigabbrev_np(-e.err)) +
