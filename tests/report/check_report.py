@@ -165,7 +165,22 @@ class WebDriver:
                          f"--window-size={WINDOW[0]},{WINDOW[1]}", f"--user-data-dir={profile}"],
             },
         }}}
-        self.session = self.call("POST", "/session", caps, timeout=90)["sessionId"]
+        # A loaded 2-core machine (ctest -j2 beside us) once made Chromium's first renderer miss
+        # chromedriver's connect ("session not created ... unable to connect to renderer") on a
+        # fresh Debian 12 where the same session starts fine alone: try again, a few times.
+        for attempt in range(3):
+            # A fresh profile each time: a browser left by a failed attempt holds its lock. The
+            # folders share the prefix the final clean-up kills and removes by.
+            args = caps["capabilities"]["alwaysMatch"]["goog:chromeOptions"]["args"]
+            args[-1] = f"--user-data-dir={profile}" + (f"/retry-{attempt}" if attempt else "")
+            try:
+                self.session = self.call("POST", "/session", caps, timeout=90)["sessionId"]
+                break
+            except Broken as e:
+                if attempt == 2 or "session not created" not in str(e):
+                    raise
+                print(f"check_report: attempt {attempt + 1}: {str(e)[:160]}; trying again", file=sys.stderr)
+                time.sleep(3)
         self.s("POST", "/timeouts", {"pageLoad": 30000, "script": 30000, "implicit": 0})
 
     def run(self, script, *args):
