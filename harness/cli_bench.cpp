@@ -2,6 +2,8 @@
 
 #include <atomic>
 #include <csignal>
+
+#include "stop_on_signal.hpp"
 #include <filesystem>
 #include <fstream>
 
@@ -12,28 +14,6 @@
 namespace ipch::cli {
 
 namespace {
-
-std::atomic<int> stop_signal{0};
-void on_stop(int sig) { stop_signal = sig; }
-
-// Stops between measurements on SIGINT or SIGTERM, so every Link's destructor still runs.
-class StopOnSignal {
- public:
-  StopOnSignal() {
-    struct sigaction sa {};
-    sa.sa_handler = on_stop;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, &old_int_);
-    sigaction(SIGTERM, &sa, &old_term_);
-  }
-  ~StopOnSignal() {
-    sigaction(SIGINT, &old_int_, nullptr);
-    sigaction(SIGTERM, &old_term_, nullptr);
-  }
-
- private:
-  struct sigaction old_int_ {}, old_term_{};
-};
 
 bool write_file(const std::filesystem::path& p, const std::string& text) {
   std::ofstream f(p);
@@ -68,7 +48,6 @@ int bench(const BenchArgs& a, std::ostream& out, std::ostream& err) {
   }
   o.progress = a.json ? nullptr : &out;
   o.stop = &stop_signal;
-  stop_signal = 0;
   bench::Report r;
   try {
     StopOnSignal guard;

@@ -2,6 +2,8 @@
 
 #include <atomic>
 #include <csignal>
+
+#include "stop_on_signal.hpp"
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -13,29 +15,6 @@
 namespace ipch::cli {
 
 namespace {
-
-std::atomic<int> stop_signal{0};
-void on_stop(int sig) { stop_signal = sig; }
-
-// Stops between claims on SIGINT or SIGTERM, so every owner's destructor still runs; a harness
-// run in progress stops on its own (the runner handles both signals) and reports it.
-class StopOnSignal {
- public:
-  StopOnSignal() {
-    struct sigaction sa {};
-    sa.sa_handler = on_stop;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, &old_int_);
-    sigaction(SIGTERM, &sa, &old_term_);
-  }
-  ~StopOnSignal() {
-    sigaction(SIGINT, &old_int_, nullptr);
-    sigaction(SIGTERM, &old_term_, nullptr);
-  }
-
- private:
-  struct sigaction old_int_ {}, old_term_{};
-};
 
 std::string self_path() {
   std::error_code ec;
@@ -73,7 +52,6 @@ int claims(const ClaimsArgs& a, std::ostream& out, std::ostream& err) {
   o.program = self_path();
   o.progress = a.json ? nullptr : &out;
   o.stop = &stop_signal;
-  stop_signal = 0;
   if (!a.json) {
     out << "ipc-harness claims" << (a.quick ? " --quick" : "") << " --seed " << a.seed << ": "
         << (a.only.empty() ? std::to_string(claims::catalogue().size()) : std::to_string(a.only.size()))
