@@ -1,0 +1,109 @@
+/* posix-mq/sender.c: the sending half of the POSIX message queue example for
+ * `ipc-harness check` (the protocol is in examples/README.md).
+ *
+ * Opens the queue named $IPCH_ENDPOINT for writing (retrying ENOENT for up to 5 s, until the
+ * receiver has created it), reads frames from stdin (a 4-byte little-endian length, then the
+ * bytes) and sends each one as one message, priority 0, blocking while the queue is full.
+ * Exits 0 once stdin reaches EOF at a frame boundary and every message is in the queue.
+ * Contract: reliable,fifo,boundaries.
+ *
+ * Exit codes:
+ *   0  stdin ended and every message was sent
+ *   1  bad environment: IPCH_ENDPOINT unset or not a queue name ("/name")
+ *   2  a call on the queue failed (mq_open, mq_getattr, mq_send), or the queue never appeared
+ *   3  malformed input: stdin ended inside a frame, or a frame is larger than the queue's
+ *      mq_msgsize
+ *   4  reading stdin failed
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <mqueue.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+static const char* const prog = "posix-mq/sender";
+
+// Reports the failed call with errno's text and exits with `code`.
+static void fail(int code, const char* call, const char* arg) {
+  int e = errno;
+  fprintf(stderr, "%s: %s(%s): %s\n", prog, call, arg, strerror(e));
+  exit(code);
+}
+
+// Reads up to n bytes, finishing short reads and retrying EINTR. Returns how many were read:
+// fewer than n only at EOF. Exits 4 on an error.
+static size_t read_full(int fd, void* p, size_t n) {
+  unsigned char* b = p;
+  size_t got = 0;
+  while (got < n) {
+    ssize_t r = read(fd, b + got, n - got);
+    if (r < 0 && errno == EINTR) continue;
+    if (r < 0) fail(4, "read", "stdin");
+    if (r == 0) break;
+    got += (size_t)r;
+  }
+  return got;
+}
+
+static uint32_t get_le32(const unsigned char* p) {
+  return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static void sleep_ms(long ms) {
+  struct timespec t = {ms / 1000, (ms % 1000) * 1000000L};
+  while (nanosleep(&t, &t) != 0 && errno == EINTR) {
+  }
+}
+
+int main(void) {
+  const char* name = getenv("IPCH_ENDPOINT");
+  if (!name || name[0] != '/' || !name[1]) {
+    fprintf(stderr, "%s: IPCH_ENDPOINT must be set to a queue name like /ipch-4242-17\n", prog);
+    return 1;
+  }
+
+  // The receiver creates the queue; wait for it briefly (500 tries, 10 ms apart).
+  mqd_t q = (mqd_t)-1;
+  for (int tries = 0; q == (mqd_t)-1; ++tries) {
+    q = mq_open(name, O_WRONLY);
+    if (q != (mqd_t)-1 || errno == EINTR) continue;
+    if (errno != ENOENT || tries >= 500) fail(2, "mq_open", name);
+    sleep_ms(10);
+  }
+  struct mq_attr attr;
+  if (mq_getattr(q, &attr) != 0) fail(2, "mq_getattr", name);
+  char* body = malloc((size_t)attr.mq_msgsize);
+  if (!body) fail(2, "malloc", "mq_msgsize");
+
+  for (unsigned long count = 1;; ++count) {
+    unsigned char head[4];
+    size_t got = read_full(STDIN_FILENO, head, sizeof head);
+    if (got == 0) break;  // EOF at a frame boundary: done
+    if (got < sizeof head) {
+      fprintf(stderr, "%s: stdin ended inside the length of frame %lu (%zu of 4 bytes)\n", prog, count, got);
+      return 3;
+    }
+    uint32_t len = get_le32(head);
+    if (len > (uint32_t)attr.mq_msgsize) {
+      fprintf(stderr, "%s: frame %lu is %lu bytes, larger than the queue's mq_msgsize (%ld)\n", prog, count,
+              (unsigned long)len, (long)attr.mq_msgsize);
+      return 3;
+    }
+    got = read_full(STDIN_FILENO, body, len);
+    if (got < len) {
+      fprintf(stderr, "%s: stdin ended inside frame %lu (%zu of %lu bytes)\n", prog, count, got, (unsigned long)len);
+      return 3;
+    }
+    while (mq_send(q, body, len, 0) != 0) {
+      if (errno != EINTR) fail(2, "mq_send", name);
+    }
+  }
+
+  free(body);
+  if (mq_close(q) != 0) fail(2, "mq_close", name);
+  return 0;
+}
