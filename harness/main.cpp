@@ -15,6 +15,7 @@
 #include "cli_bench.hpp"
 #include "cli_claims.hpp"
 #include "cli_cases.hpp"
+#include "cli_check.hpp"
 #include "cli_list.hpp"
 #include "cli_run.hpp"
 #include "fault_plan.hpp"
@@ -107,6 +108,25 @@ int main(int argc, char** argv) {
   claims->add_option("--only", claims_only, "comma-separated claim ids (ipc-harness list claims)");
   claims->add_option("--seed", claims_seed, "the seed every experiment derives from (default: random, always printed)");
 
+  auto* check = app.add_subcommand("check", "run your own sender and receiver programs under faults and judge them");
+  ipch::cli::CheckArgs check_args;
+  std::optional<std::uint64_t> check_seed;
+  check->add_option("--sender", check_args.sender, "the sender's command line (split like a shell, run without one)")->required();
+  check->add_option("--receiver", check_args.receiver, "the receiver's command line")->required();
+  check->add_option("--contract", check_args.contract,
+                    "reliable|lossy,fifo|unordered,boundaries|bytes[,eof][,window=N] (default reliable,fifo,boundaries)");
+  check->add_option("--fault", check_args.faults, "a fault for programs, repeatable (default: all, cycled over the cases)");
+  check->add_option("--cases", check_args.cases, "how many cases (default 16)");
+  check->add_option("--messages", check_args.messages, "messages per case (default 100)");
+  check->add_option("--max-size", check_args.max_size, "largest message in bytes, envelope included (default 4096)");
+  check->add_option("--seed", check_seed, "the seed every case derives from (default: random, always printed)");
+  check->add_option("--stall-ms", check_args.stall_ms, "no progress for this long is a hang (default 5000)");
+  check->add_option("--junit", check_args.junit, "write JUnit XML here: one testcase per program pair x fault");
+  check->add_option("--shard", check_args.shard, "i/n: run the cases whose index % n == i (default 0/1)");
+  check->add_option("--out", check_args.out, "folder for failing cases' reproducers, histories and stderr (default ipch-check)");
+  check->add_option("--corpus", check_args.corpus, "replay the reproducers in this folder first; add new failures to it");
+  check->add_flag("--json", check_args.json, "one JSON object on stdout");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -125,6 +145,10 @@ int main(int argc, char** argv) {
     for (int i = 0; i < argc; ++i) claims_args.command += (i ? " " : "") + std::string(argv[i]);
     return ipch::cli::claims(claims_args, std::cout, std::cerr);
   }
+  if (*check) {
+    check_args.seed = check_seed ? *check_seed : random_seed();
+    return ipch::cli::check(check_args, std::cout, std::cerr);
+  }
   if (*bench) return ipch::cli::bench(bench_args, std::cout, std::cerr);
   if (*list) {
     if (what == "faults") return ipch::cli::list_faults(std::cout, json);
@@ -138,7 +162,10 @@ int main(int argc, char** argv) {
     if (report.removed.empty() && report.failed.empty()) std::cout << "nothing to clean\n";
     return report.failed.empty() ? 0 : 3;
   }
-  if (*replay) return ipch::cli::replay(repro, times, json, backtrace, std::cout, std::cerr);
+  if (*replay) {
+    if (ipch::cli::is_check_reproducer(repro)) return ipch::cli::replay_check(repro, times, json, std::cout, std::cerr);
+    return ipch::cli::replay(repro, times, json, backtrace, std::cout, std::cerr);
+  }
   if (*run) {
     ipch::cli::RunArgs a;
     ipch::Scenario& s = a.scenario;

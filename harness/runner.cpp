@@ -18,21 +18,13 @@
 #include "objects.hpp"
 #include "process_title.hpp"
 #include "registry.hpp"
+#include "signal_pipe.hpp"
 #include "sys.hpp"
 #include "worker.hpp"
 
 namespace ipch {
 
 namespace {
-
-// SIGINT/SIGTERM reach the event loop through this pipe; the loop then kills and cleans up.
-int signal_pipe_w = -1;
-volatile sig_atomic_t last_signal = 0;
-void on_signal(int sig) {
-  last_signal = sig;
-  char b = 1;
-  (void)!::write(signal_pipe_w, &b, 1);  // raw: a handler may only make async-signal-safe calls
-}
 
 bool sends_on(const WorkerInfo& w, std::uint8_t link) {
   switch (w.role) {
@@ -363,19 +355,12 @@ void Runner::kill_all() {
 }
 
 void Runner::loop() {
-  auto sp = sys::pipe(O_NONBLOCK);
-  if (!sp) throw std::runtime_error("signal pipe: " + describe(sp.error()));
-  signal_pipe_w = sp->second.get();
-  struct sigaction sa {}, old_int{}, old_term{};
-  sa.sa_handler = on_signal;
-  sigemptyset(&sa.sa_mask);
-  sigaction(SIGINT, &sa, &old_int);
-  sigaction(SIGTERM, &sa, &old_term);
+  SignalPipe signals;
   last_progress_ = now_ms();
   while (std::any_of(workers_.begin(), workers_.end(), [&](const Live& w) { return working(w); })) {
     std::vector<pollfd> fds;
     std::vector<Live*> who;
-    fds.push_back({sp->first.get(), POLLIN, 0});
+    fds.push_back({signals.fd(), POLLIN, 0});
     who.push_back(nullptr);
     // Control pipes are not polled once messages flow: a worker's event write then wakes nobody
     // (no context switch per event); the runner drains every pipe once a millisecond and at every
@@ -396,7 +381,7 @@ void Runner::loop() {
     auto r = sys::poll(fds, Deadline::after(wait));
     if (!r) throw std::runtime_error("poll: " + describe(r.error()));
     if (fds[0].revents) {
-      out_.interrupted_by = last_signal;
+      out_.interrupted_by = signals.signal();
       kill_all();
       break;
     }
@@ -428,9 +413,6 @@ void Runner::loop() {
     (void)sys::kill(w.info.pid, SIGKILL);
     reap(w);
   }
-  sigaction(SIGINT, &old_int, nullptr);
-  sigaction(SIGTERM, &old_term, nullptr);
-  signal_pipe_w = -1;
 }
 
 RunOutcome Runner::run() {

@@ -41,6 +41,11 @@ struct Contract {
   bool many_senders = true;
   bool many_receivers = true;
   std::string sharing_note;  // why an end may not be shared, when it may not
+  // How many messages a killed receiver may take down with it (taken from the kernel object,
+  // not yet reported). 0: any number, as with our own workers, whose losses on a kill are the
+  // fault's doing. N > 0: a user's declared window (`check --contract window=N`): more than N
+  // per kill is lost.
+  std::uint32_t killed_receiver_window = 0;
 };
 
 std::string_view to_string(Delivery);

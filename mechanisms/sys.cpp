@@ -7,6 +7,7 @@
 #include <linux/seccomp.h>
 #include <sched.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
@@ -545,6 +546,42 @@ Result<void> exec(const std::string& path, const std::vector<std::string>& args)
   argv.push_back(nullptr);
   ::execv(path.c_str(), argv.data());
   return last_errno();
+}
+Result<void> execvp(const std::string& file, const std::vector<std::string>& args) {
+  std::vector<char*> argv;
+  for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+  argv.push_back(nullptr);
+  ::execvp(file.c_str(), argv.data());
+  return last_errno();
+}
+Result<void> dup_to(int from, int to, int flags) {
+  if (from == to) {
+    if (::fcntl(from, F_SETFD, (flags & O_CLOEXEC) ? FD_CLOEXEC : 0) != 0) return last_errno();
+    return {};
+  }
+  if (retry([&] { return ::dup3(from, to, flags); }) < 0) return last_errno();
+  return {};
+}
+Result<void> become_subreaper() {
+  if (::prctl(PR_SET_CHILD_SUBREAPER, 1) != 0) return last_errno();
+  return {};
+}
+Result<void> unshare_ipc() {
+  if (::unshare(CLONE_NEWIPC) != 0) return last_errno();
+  return {};
+}
+Result<Fd> open_detached_mqueue(const std::string& dir) {
+  if (::mount("none", dir.c_str(), "mqueue", MS_NOSUID | MS_NODEV | MS_NOEXEC, nullptr) != 0) return last_errno();
+  int fd = retry([&] { return ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC); });
+  int open_errno = errno;
+  ::umount2(dir.c_str(), MNT_DETACH);
+  if (fd < 0) return std::unexpected(std::error_code(open_errno, std::generic_category()));
+  return Fd(fd);
+}
+Result<std::size_t> set_pipe_size(int fd, std::size_t bytes) {
+  int r = ::fcntl(fd, F_SETPIPE_SZ, static_cast<int>(bytes));
+  if (r < 0) return last_errno();
+  return static_cast<std::size_t>(r);
 }
 Result<void> default_signal(int sig) {
   struct sigaction sa {};

@@ -193,6 +193,24 @@ Result<void> close_from(int first);
 // execv(): replaces this process with `path`, argv = `args` (args[0] included). Returns only on
 // failure, with the errno.
 Result<void> exec(const std::string& path, const std::vector<std::string>& args);
+// execvp(): as exec(), but a `file` without a '/' is looked up in PATH, as a shell would.
+Result<void> execvp(const std::string& file, const std::vector<std::string>& args);
+// dup3(): `from` also as `to` (closing what `to` was); `flags` 0 or O_CLOEXEC. from == to is
+// allowed and only clears FD_CLOEXEC, so a pipe end that already sits at 0, 1 or 2 survives exec.
+Result<void> dup_to(int from, int to, int flags = 0);
+// prctl(PR_SET_CHILD_SUBREAPER): orphans of our children (a program's own children) become
+// ours, so they can be found and killed after a case rather than left running.
+Result<void> become_subreaper();
+// unshare(CLONE_NEWIPC): this process (and children started after) moves to a fresh IPC
+// namespace, whose SysV objects and POSIX queues no other process sees and the kernel destroys
+// with it. EPERM without CAP_SYS_ADMIN.
+Result<void> unshare_ipc();
+// mount -t mqueue none `dir`, then open it and detach the mount at once (MNT_DETACH): the
+// returned descriptor still lists this IPC namespace's queues, and no mount is left behind
+// even if we are SIGKILLed.
+Result<Fd> open_detached_mqueue(const std::string& dir);
+// F_SETPIPE_SZ: a pipe's buffer; returns the size the kernel chose (a page at least).
+Result<std::size_t> set_pipe_size(int fd, std::size_t bytes);
 // Puts `sig` back to its default action (a forked worker must not run the runner's handler).
 Result<void> default_signal(int sig);
 // Runs `pid` (0: this process) on CPU `cpu` only. EINVAL iff that CPU is not usable here.

@@ -17,14 +17,15 @@ std::string name(const Key& k) {
 
 // What a killed receiver held (taken from the kernel, not yet reported; a pipe's buffer) dies
 // with it: losses are then the fault's doing, reported as notes.
-bool receiver_killed(const History& h) {
+std::uint64_t receivers_killed(const History& h) {
+  std::uint64_t n = 0;
   for (const Event& e : h.events) {
     if (e.kind != EventKind::fault || static_cast<FaultAction>(e.err) != FaultAction::killed) continue;
     if (e.sender >= h.workers.size()) continue;
     auto role = h.workers[e.sender].role;
-    if (role == WorkerRole::receiver || role == WorkerRole::server || role == WorkerRole::client) return true;
+    if (role == WorkerRole::receiver || role == WorkerRole::server || role == WorkerRole::client) ++n;
   }
-  return false;
+  return n;
 }
 }  // namespace
 
@@ -68,7 +69,11 @@ DeliveryReport check_delivery(const History& h, const Contract& c) {
         break;
     }
   }
-  bool killed = receiver_killed(h);
+  const std::uint64_t kills = receivers_killed(h);
+  const std::uint64_t window = c.killed_receiver_window;
+  // Excused: every loss with a killed receiver (window 0), or at most `window` per kill.
+  const bool killed = kills > 0;
+  std::vector<Key> lost_keys;
   Violations losses;
   r.sent = completed.size();
   for (const Key& k : invoked) {
@@ -80,14 +85,25 @@ DeliveryReport check_delivery(const History& h, const Contract& c) {
     }
     if (arrived) continue;
     ++r.lost;
-    if (c.delivery == Delivery::reliable && !killed) losses.add(kinds::lost, name(k) + " was sent and never received");
+    lost_keys.push_back(k);
+  }
+  const bool over_window = killed && window > 0 && r.lost > window * kills;
+  if (c.delivery == Delivery::reliable && (!killed || over_window)) {
+    for (const Key& k : lost_keys) {
+      losses.add(kinds::lost, name(k) + " was sent and never received" +
+                                  (over_window ? " (" + std::to_string(r.lost) + " lost with " + std::to_string(kills) +
+                                                     " receiver kill(s), over the declared window of " +
+                                                     std::to_string(window) + " per kill)"
+                                               : ""));
+    }
   }
 
   for (auto part : {check_integrity(h, c), queue.take(), check_reordered(h, c), losses.take()})
     r.violations.insert(r.violations.end(), part.begin(), part.end());
 
-  if (r.lost && c.delivery == Delivery::reliable && killed)
-    r.notes.push_back(std::to_string(r.lost) + " messages lost with the receiver the fault plan killed");
+  if (r.lost && c.delivery == Delivery::reliable && killed && !over_window)
+    r.notes.push_back(std::to_string(r.lost) + " messages lost with the receiver the fault plan killed" +
+                      (window ? " (window " + std::to_string(window) + " per kill)" : ""));
   if (r.lost && c.delivery == Delivery::lossy) {
     r.notes.push_back(std::to_string(r.lost) + " of " + std::to_string(r.sent) +
                       " messages lost, which the contract allows (lossy)");

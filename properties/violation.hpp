@@ -24,6 +24,9 @@ inline constexpr std::string_view boundary = "boundary";
 inline constexpr std::string_view torn = "torn";
 inline constexpr std::string_view liveness = "liveness";
 inline constexpr std::string_view leaked = "leaked";
+// An external program broke the check protocol (no ready frame, a malformed frame, an early
+// exit, SIGTERM ignored): names the program and what it did.
+inline constexpr std::string_view protocol = "protocol";
 }  // namespace kinds
 
 struct Violation {

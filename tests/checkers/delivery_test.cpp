@@ -90,5 +90,23 @@ TEST(Delivery, ListsTwentyPerKindThenCounts) {
   EXPECT_EQ(r.violations.back().detail, "and 5 more lost");
 }
 
+// A user's declared window (check --contract window=N): a killed receiver may take N messages
+// down with it per kill, and no more.
+TEST(Delivery, AKilledReceiverMayLoseItsWindowAndNoMore) {
+  Contract c = messages();
+  c.killed_receiver_window = 1;
+  auto within = check_delivery(
+      Builder().sent(0, 0).sent(0, 1).fault("kill-receiver", FaultAction::killed, 2).got(0, 1).h, c);
+  EXPECT_TRUE(within.violations.empty()) << ::testing::PrintToString(kinds_of(within.violations));
+  auto over = check_delivery(
+      Builder().sent(0, 0).sent(0, 1).sent(0, 2).fault("kill-receiver", FaultAction::killed, 2).got(0, 2).h, c);
+  ASSERT_EQ(kinds_of(over.violations), (std::vector<std::string>{"lost", "lost"}));
+  EXPECT_TRUE(mentions(over.violations[0].detail, "over the declared window of 1")) << over.violations[0].detail;
+  c.killed_receiver_window = 0;
+  auto any = check_delivery(
+      Builder().sent(0, 0).sent(0, 1).sent(0, 2).fault("kill-receiver", FaultAction::killed, 2).got(0, 2).h, c);
+  EXPECT_TRUE(any.violations.empty()) << "window 0: our own workers' losses on a kill are the fault's";
+}
+
 }  // namespace
 }  // namespace ipch::test

@@ -1,0 +1,650 @@
+#include "external_case.hpp"
+
+#include <poll.h>
+#include <signal.h>
+#include <sys/wait.h>
+
+#include <algorithm>
+#include <cstring>
+#include <filesystem>
+#include <optional>
+#include <set>
+
+#include "diagnosis.hpp"
+#include "envelope.hpp"
+#include "external_faults.hpp"
+#include "frames.hpp"
+#include "leaks.hpp"
+#include "naming.hpp"
+#include "program.hpp"
+#include "seed.hpp"
+#include "signal_pipe.hpp"
+#include "violation.hpp"
+
+namespace ipch::external {
+
+nlohmann::json to_json(const CaseSpec& c) {
+  return {{"sender", c.sender},     {"receiver", c.receiver},         {"contract", to_string(c.contract)},
+          {"seed", c.seed},         {"messages", c.messages},         {"max_size", c.max_size},
+          {"fault", c.fault},       {"at", fault_point(c)},           {"stall_ms", c.stall_ms}};
+}
+
+std::expected<CaseSpec, std::string> case_from_json(const nlohmann::json& j) {
+  CaseSpec c;
+  auto words = [&](const char* key, std::vector<std::string>& out) -> std::string {
+    if (!j.contains(key) || !j[key].is_array() || j[key].empty())
+      return std::string("field '") + key + "' must be a non-empty array of the program's command words";
+    for (const auto& w : j[key]) {
+      if (!w.is_string()) return std::string("field '") + key + "' must hold strings only";
+      out.push_back(w.get<std::string>());
+    }
+    return "";
+  };
+  auto number = [&](const char* key, auto& out) -> std::string {
+    if (!j.contains(key) || !j[key].is_number_unsigned())
+      return std::string("field '") + key + "' must be a non-negative integer";
+    out = j[key].get<std::remove_reference_t<decltype(out)>>();
+    return "";
+  };
+  for (std::string e : {words("sender", c.sender), words("receiver", c.receiver), number("seed", c.seed),
+                        number("messages", c.messages), number("max_size", c.max_size), number("at", c.at),
+                        number("stall_ms", c.stall_ms)})
+    if (!e.empty()) return std::unexpected(e);
+  if (!j.contains("contract") || !j["contract"].is_string())
+    return std::unexpected("field 'contract' must be a string such as \"reliable,fifo,boundaries\"");
+  auto contract = parse_contract(j["contract"].get<std::string>());
+  if (!contract) return std::unexpected("field 'contract': " + contract.error());
+  c.contract = *contract;
+  if (!j.contains("fault") || !j["fault"].is_string() || !find_external_fault(j["fault"].get<std::string>()))
+    return std::unexpected("field 'fault' must be one of: " + external_fault_names());
+  c.fault = j["fault"].get<std::string>();
+  if (c.messages == 0) return std::unexpected("field 'messages' must be at least 1");
+  if (c.max_size < kEnvelopeSize)
+    return std::unexpected("field 'max_size' must be at least " + std::to_string(kEnvelopeSize));
+  if (c.at > c.messages) return std::unexpected("field 'at' must be at most 'messages'");
+  return c;
+}
+
+std::uint64_t fault_point(const CaseSpec& c) {
+  if (c.at) return c.at;
+  return 1 + derive_seed(c.seed, "fault-point") % c.messages;
+}
+
+namespace {
+
+constexpr std::size_t kReadChunk = 64 * 1024;
+
+struct Message {
+  std::uint64_t seq = 0;
+  std::vector<std::byte> frame;  // length + envelope
+  bool invoked = false;
+};
+
+std::uint64_t now_ms() { return monotonic_ns() / 1'000'000; }
+
+std::string with_stderr(const Program& p) {
+  std::string tail = p.stderr_tail();
+  return tail.empty() ? "" : "; its stderr ends: " + tail;
+}
+
+class Case {
+ public:
+  Case(const CaseSpec& c, std::string dir) : c_(c), dir_(std::move(dir)), fault_(find_external_fault(c.fault)) {
+    scenario_.seed = c.seed;
+    at_ = fault_point(c);
+    out_.contract = c.contract.contract;
+    out_.contract.killed_receiver_window = c.contract.window;
+    for (std::uint64_t seq = 0; seq < c.messages; ++seq) {
+      std::size_t size = scenario_.message_size(0, seq, c.max_size);
+      make_envelope(scenario_.payload_seed(), 0, seq, size, buf_);
+      Message m;
+      m.seq = seq;
+      append_frame(m.frame, buf_);
+      msgs_.push_back(std::move(m));
+    }
+    if (fault_ && fault_->name != "none") out_.history.faults.push_back(std::string(fault_->name));
+  }
+
+  CaseResult run();
+
+ private:
+  // --- programs
+  void start(bool sender);
+  void give();                  // writes frames into the sender's stdin
+  void read_receiver();         // reads the receiver's stdout and takes its frames
+  void take(std::span<const std::byte> msg);
+  void flush_stream(bool at_end);
+  void sender_exited();
+  void receiver_exited();
+  void kill(std::optional<Program>& p, std::uint32_t worker, bool on_purpose);
+  // --- faults
+  void fire_on_given(std::uint64_t given);
+  void fire_on_received();
+  void release();
+  bool releasable() const;
+  // --- bookkeeping
+  void event(EventKind k, std::uint32_t worker, std::uint64_t seq = 0, std::int32_t err = 0, std::uint64_t size = 0,
+             Damage d = Damage::none, std::uint32_t sender = 0, bool stopped = false);
+  void fault_event(FaultAction a, std::uint32_t target);
+  void protocol(const std::string& detail);
+  void progress() { last_progress_ = now_ms(); }
+  bool all_arrived() const { return intact_.size() == msgs_.size(); }
+  bool eof() const { return c_.contract.eof; }
+  std::uint32_t add_worker(WorkerRole role, std::uint32_t rank, pid_t pid);
+  void stall();
+  void finish_case();
+
+  const CaseSpec& c_;
+  std::string dir_;
+  const ExternalFault* fault_;
+  Scenario scenario_;
+  std::uint64_t at_ = 0;
+  RunOutcome out_;
+  Violations protocol_{20};
+  bool protocol_broken_ = false;
+  std::vector<std::byte> buf_;
+  std::vector<Message> msgs_;
+  std::string endpoint_, folder_;
+  std::vector<std::string> stderr_files_;
+
+  std::optional<Program> sender_, receiver_;
+  std::uint32_t sender_worker_ = 0, receiver_worker_ = 0, senders_started_ = 0, receivers_started_ = 0;
+  std::vector<std::uint64_t> given_to_;  // seqs given to the current sender
+  std::size_t next_ = 0, off_ = 0;       // next message to give, and bytes of its frame given
+  bool sender_blocked_ = false;          // the last write to the sender's stdin met a full pipe
+  bool sender_done_ = false;             // no sender will run again (finished, or killed under eof)
+  bool sender_clean_ = false;            // the last sender exited 0 after reading stdin to EOF
+  bool sender_killed_ = false;
+
+  std::optional<FrameReader> reader_;
+  bool ready_ = false;
+  bool receiver_killed_ = false;
+  bool receiver_done_ = false;
+  std::vector<std::byte> stream_;        // `bytes`: the receiver's frames joined
+  std::uint64_t received_ = 0;           // messages written out, over every receiver
+  std::set<std::uint64_t> intact_;
+  std::optional<int> receiver_status_;  // eof: how the receiver ended, judged with the sender's end
+  std::string receiver_who_;
+  bool terminating_ = false;
+  std::uint64_t terminated_at_ = 0;
+
+  bool fired_ = false, active_ = false, held_ = false;
+  std::uint64_t last_progress_ = 0, last_receipt_ = 0;
+  bool done_ = false;
+};
+
+std::uint32_t Case::add_worker(WorkerRole role, std::uint32_t rank, pid_t pid) {
+  auto index = static_cast<std::uint32_t>(out_.history.workers.size());
+  out_.history.workers.push_back({index, role, rank, pid});
+  return index;
+}
+
+void Case::event(EventKind k, std::uint32_t worker, std::uint64_t seq, std::int32_t err, std::uint64_t size, Damage d,
+                 std::uint32_t sender, bool stopped) {
+  Event e;
+  e.t_ns = monotonic_ns();
+  e.worker = worker;
+  e.kind = k;
+  e.damage = d;
+  e.stopped = stopped ? 1 : 0;
+  e.err = err;
+  e.sender = sender;
+  e.seq = seq;
+  e.size = size;
+  out_.history.events.push_back(e);
+}
+
+void Case::fault_event(FaultAction a, std::uint32_t target) {
+  Event e;
+  e.t_ns = monotonic_ns();
+  e.worker = target;
+  e.kind = EventKind::fault;
+  e.err = static_cast<std::int32_t>(a);
+  e.sender = target;
+  e.seq = 0;
+  out_.history.events.push_back(e);
+}
+
+void Case::protocol(const std::string& detail) {
+  protocol_.add(kinds::protocol, detail);
+  protocol_broken_ = true;
+}
+
+void Case::start(bool sender) {
+  ProgramSpec spec;
+  std::uint32_t rank = sender ? senders_started_++ : receivers_started_++;
+  spec.name = std::string(sender ? "sender-" : "receiver-") + std::to_string(rank);
+  spec.argv = sender ? c_.sender : c_.receiver;
+  spec.env = {"IPCH_ENDPOINT=" + endpoint_, "IPCH_DIR=" + folder_};
+  for (auto& kv : fiu_environment(c_.fault, derive_seed(c_.seed, spec.name))) spec.env.push_back(kv);
+  spec.stderr_path = dir_ + "/" + spec.name + ".stderr";
+  spec.feed_stdin = sender;
+  spec.read_stdout = !sender;
+  stderr_files_.push_back(spec.stderr_path);
+  auto p = Program::start(spec);
+  if (!p) {
+    throw BadInput(std::string(sender ? "--sender" : "--receiver") + " '" + spec.argv[0] +
+                   "' cannot be started: " + p.error().message() +
+                   (p.error() == std::errc::no_such_file_or_directory
+                        ? "; give a path to the program, or put it on PATH"
+                        : "; check that it is an executable file"));
+  }
+  std::uint32_t w = add_worker(sender ? WorkerRole::sender : WorkerRole::receiver, rank, p->pid());
+  event(EventKind::started, w);
+  if (fault_ && fault_->side == Side::both) fault_event(FaultAction::armed, w);
+  if (sender) {
+    sender_.emplace(std::move(*p));
+    sender_worker_ = w;
+    given_to_.clear();
+    off_ = 0;  // a message cut off in the killed sender's stdin is given again whole
+    sender_blocked_ = false;
+  } else {
+    receiver_.emplace(std::move(*p));
+    receiver_worker_ = w;
+    reader_.emplace(c_.contract.contract.boundaries ? c_.max_size : std::max<std::size_t>(c_.max_size, kReadChunk));
+    ready_ = false;
+    stream_.clear();
+  }
+  progress();
+}
+
+void Case::give() {
+  while (sender_ && sender_->stdin_fd() >= 0 && next_ < msgs_.size()) {
+    Message& m = msgs_[next_];
+    if (off_ == 0) {
+      // Given again after a kill-sender restart: a second invocation of the same message.
+      m.invoked = true;
+      event(EventKind::send_invoked, sender_worker_, m.seq, 0, m.frame.size() - kFrameHeader);
+      given_to_.push_back(m.seq);
+    }
+    auto n = sys::write(sender_->stdin_fd(), std::span(m.frame).subspan(off_));
+    if (!n) {
+      if (n.error() == std::errc::resource_unavailable_try_again) {
+        sender_blocked_ = true;
+        return;
+      }
+      // EPIPE: the sender closed its stdin (or died): its exit says which.
+      sender_->close_stdin();
+      return;
+    }
+    sender_blocked_ = false;
+    progress();
+    off_ += *n;
+    if (off_ < m.frame.size()) continue;
+    off_ = 0;
+    ++next_;
+    fire_on_given(next_);
+  }
+  if (sender_ && next_ == msgs_.size() && sender_->stdin_fd() >= 0) sender_->close_stdin();  // EOF: all given
+}
+
+void Case::take(std::span<const std::byte> msg) {
+  Opened o = open_envelope(scenario_.payload_seed(), msg);
+  event(EventKind::received, receiver_worker_, o.seq, 0, msg.size(), o.damage, o.sender);
+  if (o.intact && o.sender == 0 && o.seq < msgs_.size()) intact_.insert(o.seq);
+  ++received_;
+  last_receipt_ = now_ms();
+  fire_on_received();
+}
+
+// `bytes`: the receiver's frames are pieces of one stream; messages are cut from it by the
+// envelopes' own lengths. A length no message can have ends the stream as one damaged receipt.
+void Case::flush_stream(bool at_end) {
+  const std::uint32_t by = receiver_worker_;
+  // A take() may fire kill-receiver: the stream then died with that receiver.
+  auto gone = [&] {
+    if (receiver_ && receiver_worker_ == by) return false;
+    if (receiver_worker_ == by) stream_.clear();  // not restarted (eof); a restart cleared it
+    return true;
+  };
+  std::size_t pos = 0;
+  while (stream_.size() - pos >= kEnvelopeSize) {
+    EnvelopeHeader h;
+    std::memcpy(&h, stream_.data() + pos, sizeof h);
+    if (h.length < kEnvelopeSize || h.length > c_.max_size) {
+      take(std::span(stream_).subspan(pos));
+      if (gone()) return;
+      pos = stream_.size();
+      break;
+    }
+    if (stream_.size() - pos < h.length) break;
+    take(std::span(stream_).subspan(pos, h.length));
+    if (gone()) return;
+    pos += h.length;
+  }
+  if (at_end && pos < stream_.size()) {
+    take(std::span(stream_).subspan(pos));
+    if (gone()) return;
+    pos = stream_.size();
+  }
+  stream_.erase(stream_.begin(), stream_.begin() + static_cast<std::ptrdiff_t>(pos));
+}
+
+void Case::read_receiver() {
+  if (!receiver_ || receiver_->stdout_fd() < 0) return;
+  std::vector<std::byte> chunk(kReadChunk), body;
+  for (int rounds = 0; rounds < 16 && receiver_->stdout_fd() >= 0; ++rounds) {
+    auto n = sys::read(receiver_->stdout_fd(), chunk);
+    if (!n) {
+      if (n.error() != std::errc::resource_unavailable_try_again) receiver_->close_stdout();
+      break;
+    }
+    if (*n == 0) {
+      receiver_->close_stdout();
+      break;
+    }
+    progress();
+    reader_->feed(std::span(chunk).first(*n));
+    for (;;) {
+      auto st = reader_->next(body);
+      if (st == FrameReader::Status::need_more) break;
+      if (st == FrameReader::Status::malformed) {
+        protocol(receiver_->who() + " wrote a malformed frame: " + reader_->why() +
+                 "; each frame is a 4-byte little-endian length, then that many bytes");
+        receiver_->close_stdout();
+        return;
+      }
+      if (!ready_) {
+        if (!body.empty()) {
+          protocol(receiver_->who() + " wrote a first frame of " + std::to_string(body.size()) +
+                   " B; its first frame must be the empty ready frame (4 zero bytes)");
+          receiver_->close_stdout();
+          return;
+        }
+        ready_ = true;
+        if (!sender_ && !sender_done_) start(true);
+        continue;
+      }
+      if (c_.contract.contract.boundaries) {
+        take(body);
+      } else {
+        stream_.insert(stream_.end(), body.begin(), body.end());
+        flush_stream(false);
+      }
+      if (!receiver_) return;  // a fault killed it: its remaining bytes went with it
+      if (held_) return;
+    }
+  }
+}
+
+void Case::kill(std::optional<Program>& p, std::uint32_t worker, bool on_purpose) {
+  if (!p) return;
+  int st = p->kill_and_reap();
+  event(EventKind::exited, worker, 0, WIFSIGNALED(st) ? -WTERMSIG(st) : WEXITSTATUS(st), 0, Damage::none, worker,
+        on_purpose);
+  p.reset();
+}
+
+void Case::fire_on_given(std::uint64_t given) {
+  if (fired_ || !fault_ || fault_->side != Side::sender || given != at_) return;
+  fired_ = true;
+  if (fault_->name == "kill-sender") {
+    fault_event(FaultAction::killed, sender_worker_);
+    kill(sender_, sender_worker_, true);
+    sender_killed_ = true;
+    if (eof()) sender_done_ = true;  // the stream dies with its sender: nothing is restarted
+    else start(true);
+  } else if (fault_->name == "stop-sender") {
+    fault_event(FaultAction::stopped, sender_worker_);
+    sender_->signal(SIGSTOP);
+    active_ = true;
+  }
+}
+
+void Case::fire_on_received() {
+  if (fired_ || !fault_ || fault_->side != Side::receiver || received_ != at_) return;
+  fired_ = true;
+  if (fault_->name == "kill-receiver") {
+    fault_event(FaultAction::killed, receiver_worker_);
+    kill(receiver_, receiver_worker_, true);
+    receiver_killed_ = true;
+    if (eof()) receiver_done_ = true;
+    else start(false);
+  } else if (fault_->name == "stop-receiver") {
+    fault_event(FaultAction::stopped, receiver_worker_);
+    receiver_->signal(SIGSTOP);
+    active_ = true;
+  } else if (fault_->name == "hold-receiver") {
+    fault_event(FaultAction::held, receiver_worker_);
+    held_ = true;
+    active_ = true;
+  }
+}
+
+// A held or stopped program is let go at a logical point: the sender has exited, or it takes no
+// more (its stdin is full), or everything has been given.
+bool Case::releasable() const {
+  if (!sender_) return true;
+  if (fault_->side == Side::sender) return sender_blocked_ || next_ == msgs_.size();
+  return sender_blocked_;
+}
+
+void Case::release() {
+  if (!active_) return;
+  active_ = false;
+  if (fault_->name == "stop-sender") {
+    if (sender_) {
+      sender_->signal(SIGCONT);
+      fault_event(FaultAction::continued, sender_worker_);
+    }
+  } else if (fault_->name == "stop-receiver") {
+    if (receiver_) {
+      receiver_->signal(SIGCONT);
+      fault_event(FaultAction::continued, receiver_worker_);
+    }
+  } else if (fault_->name == "hold-receiver") {
+    held_ = false;
+    fault_event(FaultAction::released, receiver_worker_);
+  }
+  progress();
+}
+
+void Case::sender_exited() {
+  int st = *sender_->status();
+  bool clean = WIFEXITED(st) && WEXITSTATUS(st) == 0;
+  event(EventKind::exited, sender_worker_, 0, WIFSIGNALED(st) ? -WTERMSIG(st) : WEXITSTATUS(st), 0, Damage::none,
+        sender_worker_, false);
+  std::string given = std::to_string(next_) + " of " + std::to_string(msgs_.size()) + " messages";
+  if (clean && next_ == msgs_.size() && sender_->stdin_fd() < 0 && off_ == 0) {
+    for (std::uint64_t seq : given_to_) event(EventKind::send_ok, sender_worker_, seq, 0, msgs_[seq].frame.size() - kFrameHeader);
+    sender_clean_ = true;
+  } else if (clean) {
+    protocol(sender_->who() + " exited 0 after being given " + given +
+             "; a sender must read stdin to its end (EOF) and send every frame before it exits" + with_stderr(*sender_));
+  } else if (eof() && receiver_killed_) {
+    // Under eof a killed receiver ends the stream: reporting an error is what the sender should do.
+  } else if (eof() && receiver_status_) {
+    protocol(receiver_who_ + " " + describe_status(*receiver_status_) + " after writing out " +
+             std::to_string(received_) + " of " + std::to_string(msgs_.size()) +
+             " messages, before the sender had closed; the sender then " + describe_status(st));
+  } else {
+    protocol(sender_->who() + " " + describe_status(st) + " after being given " + given + with_stderr(*sender_));
+  }
+  sender_.reset();
+  sender_done_ = true;
+  progress();
+}
+
+void Case::receiver_exited() {
+  const std::uint32_t by = receiver_worker_;
+  read_receiver();  // whatever it wrote before it exited is in the pipe
+  if (!receiver_ || receiver_worker_ != by) return;  // a fault on those last frames killed it first
+  int st = *receiver_->status();
+  event(EventKind::exited, receiver_worker_, 0, WIFSIGNALED(st) ? -WTERMSIG(st) : WEXITSTATUS(st), 0, Damage::none,
+        receiver_worker_, terminating_);
+  const std::string who = receiver_->who();
+  std::string after = " after writing out " + std::to_string(received_) + " of " + std::to_string(msgs_.size()) +
+                      " messages";
+  if (!c_.contract.contract.boundaries && ready_) flush_stream(true);
+  if (protocol_broken_) {
+    // already judged
+  } else if (!ready_) {
+    protocol(who + " " + describe_status(st) + " before writing its ready frame (4 zero bytes on stdout)" +
+             with_stderr(*receiver_));
+  } else if (terminating_) {
+    if (!ended_cleanly_after_sigterm(st))
+      protocol(who + " " + describe_status(st) + " after the harness's SIGTERM; a receiver ends with status 0 (or "
+                                                 "dies by SIGTERM) when told to" +
+               with_stderr(*receiver_));
+  } else if (eof()) {
+    // Judged once the sender has ended too: a receiver may see end of stream and exit before the
+    // harness has reaped the sender that closed it.
+    receiver_status_ = st;
+    receiver_who_ = who + with_stderr(*receiver_);
+  } else {
+    protocol(who + " " + describe_status(st) + " on its own" + after +
+             "; without eof in the contract a receiver runs until the harness sends SIGTERM" + with_stderr(*receiver_));
+  }
+  if (!protocol_broken_ && reader_ && reader_->pending() && !terminating_)
+    protocol(who + " ended in the middle of a frame: " + reader_->describe_pending());
+  receiver_.reset();
+  receiver_done_ = true;
+  progress();
+}
+
+void Case::stall() {
+  std::uint64_t idle = now_ms() - last_progress_;
+  if (receiver_ && !ready_) {
+    protocol(receiver_->who() + " wrote no ready frame (4 zero bytes on stdout) within " + std::to_string(idle) +
+             " ms" + with_stderr(*receiver_));
+    return;
+  }
+  if (terminating_) {
+    protocol(receiver_->who() + " did not exit within " + std::to_string(idle) + " ms of the harness's SIGTERM");
+    return;
+  }
+  out_.deadlock = true;
+  out_.stalled_ms = idle;
+  std::vector<Process> procs;
+  if (sender_) procs.push_back({sender_->pid(), sender_->name()});
+  if (receiver_) procs.push_back({receiver_->pid(), receiver_->name()});
+  out_.diagnosis = diagnose(procs, false);
+  if (sender_done_ && eof() && receiver_)
+    out_.notes.push_back(receiver_->who() + " did not end by itself within " + std::to_string(idle) +
+                         " ms after the sender closed (the contract says eof)");
+}
+
+CaseResult Case::run() {
+  auto t0 = monotonic_ns();
+  auto made = naming::make_folder();
+  if (!made) throw std::runtime_error("cannot make the case folder: " + made.error().message());
+  folder_ = *made;
+  endpoint_ = "/" + naming::next_name();
+  // The queue listing of a fresh IPC namespace is mounted in a scratch folder, detached at once.
+  std::string scratch = folder_ + "/.mq";
+  (void)sys::mkdir(scratch);
+  ObjectWatch watch = ObjectWatch::begin(scratch, endpoint_);
+  (void)sys::rmdir(scratch);
+  out_.notes.push_back(watch.note());
+  SignalPipe signals;
+  try {
+    start(false);
+    last_progress_ = now_ms();
+    while (!done_) {
+      std::vector<pollfd> fds{{signals.fd(), POLLIN, 0}};
+      int rx = -1, tx = -1, rxp = -1, txp = -1;
+      if (receiver_ && receiver_->stdout_fd() >= 0 && !held_) {
+        rx = static_cast<int>(fds.size());
+        fds.push_back({receiver_->stdout_fd(), POLLIN, 0});
+      }
+      if (sender_ && sender_->stdin_fd() >= 0 && next_ < msgs_.size()) {
+        tx = static_cast<int>(fds.size());
+        fds.push_back({sender_->stdin_fd(), POLLOUT, 0});
+      }
+      if (receiver_) {
+        rxp = static_cast<int>(fds.size());
+        fds.push_back({receiver_->pidfd(), POLLIN, 0});
+      }
+      if (sender_) {
+        txp = static_cast<int>(fds.size());
+        fds.push_back({sender_->pidfd(), POLLIN, 0});
+      }
+      auto r = sys::poll(fds, Deadline::after(std::chrono::milliseconds(20)));
+      if (!r) throw std::runtime_error("poll: " + r.error().message());
+      if (fds[0].revents) {
+        out_.interrupted_by = signals.signal();
+        break;
+      }
+      if (rx >= 0 && fds[rx].revents) read_receiver();
+      if (tx >= 0 && fds[tx].revents) give();
+      if (rxp >= 0 && receiver_ && fds[rxp].revents && receiver_->reap()) receiver_exited();
+      if (txp >= 0 && sender_ && fds[txp].revents && sender_->reap()) sender_exited();
+      if (protocol_broken_) break;
+      if (active_ && releasable()) release();
+
+      std::uint64_t idle = now_ms() - last_progress_;
+      if (active_ && idle >= c_.stall_ms / 2) release();  // a fallback: the sender neither exits nor blocks visibly
+      // The end. Under eof both programs end by themselves. Otherwise the receiver is told to end
+      // once everything arrived, or once the senders are done and nothing more arrives.
+      if (eof()) {
+        if (sender_done_ && receiver_done_) done_ = true;
+        if (receiver_done_ && !sender_ && !sender_done_) done_ = true;
+      } else if (!terminating_ && receiver_ && ready_ && !active_) {
+        bool quiet = now_ms() - std::max(last_receipt_, last_progress_) >= c_.stall_ms / 4;
+        if ((all_arrived() && (sender_done_ || !sender_)) || (sender_done_ && quiet)) {
+          terminating_ = true;
+          terminated_at_ = now_ms();
+          receiver_->signal(SIGCONT);  // a stopped receiver could not act on SIGTERM
+          receiver_->signal(SIGTERM);
+          progress();
+        }
+      } else if (terminating_ && receiver_done_ && (sender_done_ || !sender_)) {
+        done_ = true;
+      }
+      if (done_) break;
+      if (idle >= c_.stall_ms && !(sender_done_ && !eof() && !terminating_)) {
+        stall();
+        break;
+      }
+    }
+  } catch (...) {
+    kill(sender_, sender_worker_, true);
+    kill(receiver_, receiver_worker_, true);
+    (void)watch.remove_all();
+    naming::remove_folder(folder_);
+    throw;
+  }
+  if (done_ && eof() && receiver_status_ && sender_clean_ && !protocol_broken_ &&
+      !(WIFEXITED(*receiver_status_) && WEXITSTATUS(*receiver_status_) == 0))
+    protocol(receiver_who_ + " " + describe_status(*receiver_status_) +
+             " once the sender had closed; under eof a receiver ends with status 0 at end of stream");
+  kill(sender_, sender_worker_, true);
+  kill(receiver_, receiver_worker_, true);
+  // A program's own children (reparented to us, the subreaper) die with the case too.
+  for (pid_t orphan : children_of_this_process()) {
+    (void)sys::kill(orphan, SIGKILL);
+    (void)sys::waitpid(orphan, 0);
+  }
+  // Objects at IPCH_ENDPOINT and in IPCH_DIR are the harness's to remove; anything else the
+  // programs left is `leaked`, reported here rather than by check_leaked (which speaks of our
+  // own runs' objects and `ipc-harness clean`).
+  Violations leaked;
+  for (const auto& o : watch.leaked())
+    leaked.add(kinds::leaked, o + " was left behind by the programs (only objects named by IPCH_ENDPOINT or inside "
+                                  "IPCH_DIR are cleaned up for them); the harness has removed it");
+  for (const auto& f : watch.remove_all()) out_.notes.push_back("could not remove " + f);
+  naming::remove_folder(folder_);
+  CaseResult result;
+  result.seconds = double(monotonic_ns() - t0) / 1e9;
+  result.outcome = std::move(out_);
+  result.report = check_all(result.outcome);
+  auto extra = protocol_.take();
+  for (auto& v : leaked.take()) extra.push_back(std::move(v));
+  if (!extra.empty()) {
+    result.report.violations.insert(result.report.violations.begin(), extra.begin(), extra.end());
+    if (result.report.verdict == "pass") result.report.verdict = "violations";
+  }
+  result.stderr_files = std::move(stderr_files_);
+  return result;
+}
+
+}  // namespace
+
+CaseResult run_case(const CaseSpec& c, const std::string& dir) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) throw std::runtime_error("cannot create " + dir + ": " + ec.message());
+  return Case(c, dir).run();
+}
+
+}  // namespace ipch::external

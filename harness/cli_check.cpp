@@ -1,0 +1,384 @@
+#include "cli_check.hpp"
+
+#include <fmt/format.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+#include <map>
+
+#include "command_line.hpp"
+#include "contract_spec.hpp"
+#include "envelope.hpp"
+#include "external_case.hpp"
+#include "external_faults.hpp"
+#include "junit.hpp"
+#include "reproducer.hpp"
+#include "seed.hpp"
+#include "stop_on_signal.hpp"
+#include "sys.hpp"
+
+namespace ipch::cli {
+
+namespace fs = std::filesystem;
+using external::CaseResult;
+using external::CaseSpec;
+
+namespace {
+
+constexpr int kCheckFormat = 2;
+
+struct Done {
+  std::string label;     // "case 3" or "corpus x.json"
+  CaseSpec spec;
+  std::string verdict;
+  std::vector<Violation> violations;
+  std::vector<std::string> notes;
+  std::string reproducer;  // path, when it failed
+  double seconds = 0;
+  int interrupted_by = 0;  // SIGINT or SIGTERM during the case
+};
+
+// A signal during a case (the case's own handler saw it) or between cases (StopOnSignal's).
+int interrupted(const Done& d) { return d.interrupted_by ? d.interrupted_by : stop_signal.load(); }
+
+std::string one_line(const Done& d) {
+  std::string s = d.verdict;
+  if (!d.violations.empty()) s += ": " + d.violations.front().kind + ": " + d.violations.front().detail;
+  return s;
+}
+
+nlohmann::json reproducer_json(const CaseSpec& c, const std::string& verdict) {
+  return {{"format", kCheckFormat}, {"kind", "check"}, {"version", kVersion}, {"case", external::to_json(c)},
+          {"verdict", verdict}};
+}
+
+std::expected<std::pair<CaseSpec, std::string>, std::string> read_check_reproducer(const std::string& path) {
+  std::ifstream f(path);
+  if (!f) return std::unexpected(path + ": cannot be read; give the path of a reproducer.json written by check");
+  nlohmann::json j = nlohmann::json::parse(f, nullptr, false);
+  if (j.is_discarded() || !j.is_object())
+    return std::unexpected(path + ": not JSON; give a reproducer.json written by `ipc-harness check`");
+  if (j.value("kind", "") != "check" || j.value("format", 0) != kCheckFormat)
+    return std::unexpected(path + ": not a check reproducer of format " + std::to_string(kCheckFormat) +
+                           " (\"kind\": \"check\", \"format\": 2)");
+  if (!j.contains("case")) return std::unexpected(path + ": field 'case' is missing");
+  auto c = external::case_from_json(j["case"]);
+  if (!c) return std::unexpected(path + ": " + c.error());
+  return std::pair{*c, j.value("verdict", std::string("violations"))};
+}
+
+// Runs one case and keeps, when it fails, a folder with its reproducer, history and stderr.
+Done run_one(const std::string& label, const CaseSpec& spec, const std::string& dir, bool keep_always,
+             const std::optional<std::string>& corpus) {
+  CaseResult r = external::run_case(spec, dir);
+  Done d;
+  d.label = label;
+  d.spec = spec;
+  d.verdict = r.report.verdict;
+  d.violations = r.report.violations;
+  d.notes = r.outcome.notes;
+  d.notes.insert(d.notes.end(), r.report.notes.begin(), r.report.notes.end());
+  d.seconds = r.seconds;
+  for (const auto& b : r.outcome.diagnosis) d.notes.push_back("at the stall: " + b.summary());
+  if (r.outcome.interrupted_by) d.verdict = "error";
+  d.interrupted_by = r.outcome.interrupted_by;
+  bool failed = d.verdict != "pass";
+  if (failed || keep_always) {
+    (void)r.outcome.history.write_jsonl(dir + "/history.jsonl");
+    nlohmann::json result = {{"verdict", d.verdict}, {"case", external::to_json(spec)}, {"notes", d.notes},
+                             {"seconds", d.seconds}};
+    auto viol = nlohmann::json::array();
+    for (const auto& v : d.violations) viol.push_back(to_json(v));
+    result["violations"] = viol;
+    std::ofstream(dir + "/result.json") << result.dump(2) << "\n";
+  }
+  if (failed && !r.outcome.interrupted_by) {
+    d.reproducer = fs::absolute(dir + "/reproducer.json").string();
+    std::ofstream(d.reproducer) << reproducer_json(spec, d.verdict).dump(2) << "\n";
+    if (corpus) {
+      std::error_code ec;
+      fs::create_directories(*corpus, ec);
+      std::string name = fmt::format("{}/{}-seed{}.json", *corpus, spec.fault, spec.seed);
+      if (!fs::exists(name)) std::ofstream(name) << reproducer_json(spec, d.verdict).dump(2) << "\n";
+    }
+  } else if (!keep_always) {
+    std::error_code ec;
+    fs::remove_all(dir, ec);  // a passing case keeps nothing
+  }
+  return d;
+}
+
+std::string iso_now() {
+  std::time_t t = std::time(nullptr);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", std::localtime(&t));
+  return buf;
+}
+
+std::string host() {
+  char buf[256] = {};
+  ::gethostname(buf, sizeof buf - 1);
+  return buf;
+}
+
+std::string failure_text(const Done& d) {
+  std::string t = fmt::format("{} fault {} seed {}: {}\n", d.label, d.spec.fault, d.spec.seed, d.verdict);
+  for (const auto& v : d.violations) t += "  " + v.kind + ": " + v.detail + "\n";
+  for (const auto& n : d.notes) t += "  note: " + n + "\n";
+  if (!d.reproducer.empty()) t += "replay it: " + replay_command(d.reproducer) + "\n";
+  return t;
+}
+
+// One testcase per program pair x fault: a fault's testcase fails iff any of its cases failed.
+void write_junit(const std::string& path, const std::string& pair, const std::vector<Done>& done) {
+  external::JUnitSuite suite;
+  suite.name = "ipc-harness check " + pair;
+  suite.timestamp = iso_now();
+  suite.hostname = host();
+  std::map<std::string, std::vector<const Done*>> by_fault;
+  std::vector<std::string> order;
+  for (const auto& d : done) {
+    std::string key = d.label.rfind("corpus", 0) == 0 ? "corpus " + d.label.substr(7) : d.spec.fault;
+    if (!by_fault.count(key)) order.push_back(key);
+    by_fault[key].push_back(&d);
+  }
+  for (const auto& key : order) {
+    external::JUnitCase tc;
+    tc.name = key;
+    tc.classname = "check." + pair;
+    std::string fails, errors, out;
+    std::size_t failed = 0, errored = 0;
+    for (const Done* d : by_fault[key]) {
+      tc.seconds += d->seconds;
+      out += fmt::format("{} seed {}: {}\n", d->label, d->spec.seed, d->verdict);
+      if (d->verdict == "error") {
+        ++errored;
+        errors += failure_text(*d);
+      } else if (d->verdict != "pass") {
+        ++failed;
+        fails += failure_text(*d);
+      }
+    }
+    if (failed) {
+      const Done* first = nullptr;
+      for (const Done* d : by_fault[key])
+        if (d->verdict != "pass" && d->verdict != "error" && !first) first = d;
+      tc.failure_message = fmt::format("{} of {} cases failed; first: {}", failed, by_fault[key].size(), one_line(*first));
+      tc.text = fails;
+    } else if (errored) {
+      tc.error_message = fmt::format("{} of {} cases could not be judged", errored, by_fault[key].size());
+      tc.text = errors;
+    }
+    tc.system_out = out;
+    suite.cases.push_back(std::move(tc));
+  }
+  std::ofstream(path) << external::to_junit_xml({suite});
+}
+
+int exit_code_of(const std::vector<Done>& done) {
+  bool failed = false, error = false;
+  for (const auto& d : done) {
+    if (d.verdict == "error") error = true;
+    else if (d.verdict != "pass") failed = true;
+  }
+  return failed ? 1 : error ? 3 : 0;
+}
+
+}  // namespace
+
+int check(const CheckArgs& a, std::ostream& out, std::ostream& err) {
+  auto bad = [&](const std::string& why) {
+    err << "ipc-harness check: " << why << "\n";
+    return 2;
+  };
+  auto sender = external::split_command(a.sender);
+  if (!sender) return bad("--sender: " + sender.error());
+  auto receiver = external::split_command(a.receiver);
+  if (!receiver) return bad("--receiver: " + receiver.error());
+  auto contract = external::parse_contract(a.contract);
+  if (!contract) return bad("--contract: " + contract.error());
+  if (a.messages == 0) return bad("--messages 0 checks nothing; give 1 or more");
+  if (a.cases == 0) return bad("--cases 0 checks nothing; give 1 or more");
+  if (a.max_size < kEnvelopeSize)
+    return bad(fmt::format("--max-size {} is below the {} B every message needs for its envelope; give {} or more",
+                           a.max_size, kEnvelopeSize, kEnvelopeSize));
+  if (a.stall_ms < 100) return bad("--stall-ms below 100 would call a busy machine a hang; give 100 or more");
+  unsigned shard_i = 0, shard_n = 1;
+  {
+    char slash = 0;
+    int used = 0;
+    if (std::sscanf(a.shard.c_str(), "%u%c%u%n", &shard_i, &slash, &shard_n, &used) != 3 || slash != '/' ||
+        used != int(a.shard.size()) || shard_n == 0 || shard_i >= shard_n)
+      return bad("--shard '" + a.shard + "' is not i/n with 0 <= i < n (e.g. 0/4 ... 3/4)");
+  }
+  std::vector<std::string> faults;
+  bool fiu = !external::fiu_preload_path().empty();
+  std::vector<std::string> skipped;
+  if (a.faults.empty()) {
+    for (const auto& f : external::external_faults()) {
+      if (f.name.rfind("fiu-", 0) == 0 && !fiu) {
+        skipped.push_back(std::string(f.name));
+        continue;
+      }
+      faults.emplace_back(f.name);
+    }
+  } else {
+    for (const auto& f : a.faults) {
+      if (!external::find_external_fault(f))
+        return bad("--fault '" + f + "' is not a fault for programs; use one of: " + external::external_fault_names());
+      if (f.rfind("fiu-", 0) == 0 && !fiu)
+        return bad("--fault " + f + " needs libfiu's POSIX preload (/usr/lib/fiu/fiu_posix_preload.so); install "
+                                    "fiu-utils, or drop the fault");
+      faults.push_back(f);
+    }
+  }
+  (void)sys::become_subreaper();  // a program's own children are ours to kill after each case
+  StopOnSignal stop;
+  const std::string pair = a.sender + " | " + a.receiver;
+  std::vector<Done> done;
+  auto header = fmt::format("ipc-harness check: {} cases (shard {}), {} messages of up to {} B, contract {}, seed {}\n",
+                            a.cases, a.shard, a.messages, a.max_size, external::to_string(*contract), a.seed);
+  if (!a.json) {
+    out << header << "  sender:   " << a.sender << "\n  receiver: " << a.receiver << "\n";
+    if (!skipped.empty())
+      out << "  note: libfiu's POSIX preload is not installed, so these faults are skipped: " << fmt::format("{}", fmt::join(skipped, ", ")) << "\n";
+  }
+  int interrupted = 0;
+  auto report = [&](const Done& d) {
+    if (a.json) return;
+    out << fmt::format("{} {} (seed {}): {} ({:.2f} s)\n", d.label, d.spec.fault, d.spec.seed, d.verdict, d.seconds);
+    if (d.verdict == "pass") return;
+    for (const auto& v : d.violations) out << "  " << v.kind << ": " << v.detail << "\n";
+    for (const auto& n : d.notes)
+      if (n.find("IPC namespace") == std::string::npos) out << "  note: " << n << "\n";
+    if (!d.reproducer.empty()) out << "  replay it: " << replay_command(d.reproducer) << "\n";
+  };
+  try {
+    // The corpus first: every saved reproducer must now pass.
+    if (a.corpus && fs::is_directory(*a.corpus)) {
+      std::vector<fs::path> files;
+      for (const auto& e : fs::directory_iterator(*a.corpus))
+        if (e.path().extension() == ".json") files.push_back(e.path());
+      std::sort(files.begin(), files.end());
+      for (const auto& f : files) {
+        auto r = read_check_reproducer(f.string());
+        if (!r) return bad("--corpus: " + r.error());
+        std::string dir = a.out + "/corpus-" + f.stem().string();
+        Done d = run_one("corpus " + f.filename().string(), r->first, dir, false, std::nullopt);
+        report(d);
+        done.push_back(std::move(d));
+        if (int sig = cli::interrupted(done.back()); sig) {
+          interrupted = sig;
+          break;
+        }
+      }
+    }
+    for (std::uint64_t i = 0; i < a.cases && !interrupted; ++i) {
+      if (i % shard_n != shard_i) continue;
+      CaseSpec c;
+      c.sender = *sender;
+      c.receiver = *receiver;
+      c.contract = *contract;
+      c.seed = derive_seed(a.seed, "case-" + std::to_string(i));
+      c.messages = a.messages;
+      c.max_size = a.max_size;
+      c.fault = faults[i % faults.size()];
+      c.stall_ms = a.stall_ms;
+      c.at = external::fault_point(c);
+      Done d = run_one(fmt::format("case {}/{}", i + 1, a.cases), c, fmt::format("{}/case-{}", a.out, i + 1), false,
+                       a.corpus);
+      report(d);
+      done.push_back(std::move(d));
+      if (int sig = cli::interrupted(done.back()); sig) interrupted = sig;
+    }
+  } catch (const BadInput& e) {
+    return bad(e.what());
+  } catch (const std::exception& e) {
+    err << "ipc-harness check: harness error: " << e.what() << "\n";
+    return 3;
+  }
+  if (a.junit) write_junit(*a.junit, pair, done);
+  std::size_t passed = std::count_if(done.begin(), done.end(), [](const Done& d) { return d.verdict == "pass"; });
+  if (a.json) {
+    auto cases = nlohmann::json::array();
+    for (const auto& d : done) {
+      auto viol = nlohmann::json::array();
+      for (const auto& v : d.violations) viol.push_back(to_json(v));
+      cases.push_back({{"label", d.label}, {"fault", d.spec.fault}, {"seed", d.spec.seed}, {"verdict", d.verdict},
+                       {"violations", viol}, {"notes", d.notes}, {"seconds", d.seconds},
+                       {"reproducer", d.reproducer.empty() ? nlohmann::json(nullptr) : nlohmann::json(d.reproducer)}});
+    }
+    int rc = exit_code_of(done);
+    out << nlohmann::json{{"verdict", rc == 0 ? "pass" : rc == 1 ? "violations" : "error"},
+                          {"seed", a.seed},
+                          {"contract", external::to_string(*contract)},
+                          {"shard", a.shard},
+                          {"passed", passed},
+                          {"cases", cases}}
+               .dump()
+        << "\n";
+  } else {
+    out << fmt::format("{} of {} cases passed", passed, done.size());
+    if (a.junit) out << "; JUnit: " << *a.junit;
+    out << "\n";
+    if (passed != done.size()) out << "reproducers and the programs' stderr: " << a.out << "/\n";
+  }
+  if (interrupted) return 128 + interrupted;
+  return exit_code_of(done);
+}
+
+bool is_check_reproducer(const std::string& path) {
+  std::ifstream f(path);
+  if (!f) return false;
+  nlohmann::json j = nlohmann::json::parse(f, nullptr, false);
+  return j.is_object() && j.value("kind", "") == "check";
+}
+
+int replay_check(const std::string& path, unsigned times, bool json, std::ostream& out, std::ostream& err) {
+  auto r = read_check_reproducer(path);
+  if (!r) {
+    err << "ipc-harness replay: " << r.error() << "\n";
+    return 2;
+  }
+  if (times == 0) {
+    err << "ipc-harness replay: --times 0 replays nothing; use --times 1 or more\n";
+    return 2;
+  }
+  (void)sys::become_subreaper();
+  StopOnSignal stop;
+  std::string dir = fs::path(path).parent_path().string() + "/replay";
+  unsigned same = 0;
+  Done last;
+  try {
+    for (unsigned i = 0; i < times; ++i) {
+      last = run_one("replay", r->first, dir, true, std::nullopt);
+      if (int sig = interrupted(last); sig) return 128 + sig;
+      if (last.verdict == r->second) ++same;
+      if (!json) out << fmt::format("replay {}/{}: {}\n", i + 1, times, last.verdict);
+    }
+  } catch (const BadInput& e) {
+    err << "ipc-harness replay: " << path << ": " << e.what() << "\n";
+    return 2;
+  } catch (const std::exception& e) {
+    err << "ipc-harness replay: harness error: " << e.what() << "\n";
+    return 3;
+  }
+  if (json) {
+    auto viol = nlohmann::json::array();
+    for (const auto& v : last.violations) viol.push_back(to_json(v));
+    out << nlohmann::json{{"verdict", last.verdict}, {"recorded_verdict", r->second}, {"times", times},
+                          {"same_verdict", same}, {"violations", viol}, {"notes", last.notes}}
+               .dump()
+        << "\n";
+  } else {
+    for (const auto& v : last.violations) out << "  " << v.kind << ": " << v.detail << "\n";
+    out << fmt::format("{} of {} replays gave the recorded verdict '{}'\n", same, times, r->second);
+  }
+  return last.verdict == "pass" ? 0 : last.verdict == "error" ? 3 : 1;
+}
+
+}  // namespace ipch::cli
