@@ -467,6 +467,7 @@ void Case::sender_exited() {
 
 void Case::receiver_exited() {
   const std::uint32_t by = receiver_worker_;
+  if (held_) release();  // a receiver that is gone holds nothing back: everything it wrote must be read
   read_receiver();  // whatever it wrote before it exited is in the pipe
   if (!receiver_ || receiver_worker_ != by) return;  // a fault on those last frames killed it first
   int st = *receiver_->status();

@@ -156,31 +156,22 @@ class WebDriver:
         raise Broken(f"chromedriver did not answer within {seconds} s")
 
     def start(self, chromium, profile):
+        # --remote-debugging-pipe: chromedriver talks to Chromium over inherited fds 3 and 4, not
+        # over TCP to "localhost". Where "localhost" does not resolve (a debootstrap chroot has no
+        # /etc/hosts), chromedriver's DevTools HTTP requests still work but its WebSocket to the
+        # page cannot connect: "session not created: from disconnected: unable to connect to
+        # renderer", every time.
         caps = {"capabilities": {"alwaysMatch": {
             "browserName": "chrome",
             "goog:chromeOptions": {
                 "binary": chromium,
                 "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                         "--remote-debugging-pipe",
                          "--hide-scrollbars", "--no-first-run", "--force-device-scale-factor=1",
                          f"--window-size={WINDOW[0]},{WINDOW[1]}", f"--user-data-dir={profile}"],
             },
         }}}
-        # A loaded 2-core machine (ctest -j2 beside us) once made Chromium's first renderer miss
-        # chromedriver's connect ("session not created ... unable to connect to renderer") on a
-        # fresh Debian 12 where the same session starts fine alone: try again, a few times.
-        for attempt in range(3):
-            # A fresh profile each time: a browser left by a failed attempt holds its lock. The
-            # folders share the prefix the final clean-up kills and removes by.
-            args = caps["capabilities"]["alwaysMatch"]["goog:chromeOptions"]["args"]
-            args[-1] = f"--user-data-dir={profile}" + (f"/retry-{attempt}" if attempt else "")
-            try:
-                self.session = self.call("POST", "/session", caps, timeout=90)["sessionId"]
-                break
-            except Broken as e:
-                if attempt == 2 or "session not created" not in str(e):
-                    raise
-                print(f"check_report: attempt {attempt + 1}: {str(e)[:160]}; trying again", file=sys.stderr)
-                time.sleep(3)
+        self.session = self.call("POST", "/session", caps, timeout=90)["sessionId"]
         self.s("POST", "/timeouts", {"pageLoad": 30000, "script": 30000, "implicit": 0})
 
     def run(self, script, *args):
@@ -316,7 +307,10 @@ def check(report_dir, out_dir, chromium, chromedriver, deadline_s):
     started = time.monotonic()
     try:
         wd.wait_ready(30)
-        wd.start(chromium, profile)
+        try:
+            wd.start(chromium, profile)
+        except Broken as e:
+            raise Broken(f"{e} (chromedriver's log: {log.name})") from None
         wd.s("POST", "/url", {"url": "file://" + os.path.abspath(report_html)})
         facts = wd.run(DOM_FACTS)
 
