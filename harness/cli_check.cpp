@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstring>
 #include <ctime>
 #include <filesystem>
 #include <fstream>
@@ -252,6 +253,8 @@ int check(const CheckArgs& a, std::ostream& out, std::ostream& err) {
     if (a.json) return;
     out << fmt::format("{} {} (seed {}): {} ({:.2f} s)\n", d.label, d.spec.fault, d.spec.seed, d.verdict, d.seconds);
     if (d.verdict == "pass") return;
+    if (d.interrupted_by)
+      out << "  interrupted by SIG" << sigabbrev_np(d.interrupted_by) << ": the programs were killed and their objects removed\n";
     for (const auto& v : d.violations) out << "  " << v.kind << ": " << v.detail << "\n";
     for (const auto& n : d.notes)
       if (n.find("IPC namespace") == std::string::npos) out << "  note: " << n << "\n";
