@@ -116,6 +116,7 @@ class Case {
   void flush_stream(bool at_end);
   void sender_exited();
   void receiver_exited();
+  void bury_receiver();
   void kill(std::optional<Program>& p, std::uint32_t worker, bool on_purpose);
   // --- faults
   void fire_on_given(std::uint64_t given);
@@ -159,6 +160,7 @@ class Case {
   std::optional<FrameReader> reader_;
   bool ready_ = false;
   bool receiver_killed_ = false;
+  bool dying_ = false;                   // killed by the fault; its pipe not yet read to the end
   bool receiver_done_ = false;
   std::vector<std::byte> stream_;        // `bytes`: the receiver's frames joined
   std::uint64_t received_ = 0;           // messages written out, over every receiver
@@ -290,13 +292,10 @@ void Case::take(std::span<const std::byte> msg) {
 // `bytes`: the receiver's frames are pieces of one stream; messages are cut from it by the
 // envelopes' own lengths. A length no message can have ends the stream as one damaged receipt.
 void Case::flush_stream(bool at_end) {
+  // A take() may fire kill-receiver: the receiver is then read to its end before it is buried,
+  // so the stream goes on; gone() stays as a guard should that ever change.
   const std::uint32_t by = receiver_worker_;
-  // A take() may fire kill-receiver: the stream then died with that receiver.
-  auto gone = [&] {
-    if (receiver_ && receiver_worker_ == by) return false;
-    if (receiver_worker_ == by) stream_.clear();  // not restarted (eof); a restart cleared it
-    return true;
-  };
+  auto gone = [&] { return !receiver_ || receiver_worker_ != by; };
   std::size_t pos = 0;
   while (stream_.size() - pos >= kEnvelopeSize) {
     EnvelopeHeader h;
@@ -323,7 +322,9 @@ void Case::flush_stream(bool at_end) {
 void Case::read_receiver() {
   if (!receiver_ || receiver_->stdout_fd() < 0) return;
   std::vector<std::byte> chunk(kReadChunk), body;
-  for (int rounds = 0; rounds < 16 && receiver_->stdout_fd() >= 0; ++rounds) {
+  // A receiver killed by the fault is read to the end of its pipe first: what it wrote out before
+  // it died has arrived (the pipe holds at most a page).
+  for (int rounds = 0; (rounds < 16 || dying_) && receiver_->stdout_fd() >= 0; ++rounds) {
     auto n = sys::read(receiver_->stdout_fd(), chunk);
     if (!n) {
       if (n.error() != std::errc::resource_unavailable_try_again) receiver_->close_stdout();
@@ -361,9 +362,26 @@ void Case::read_receiver() {
         stream_.insert(stream_.end(), body.begin(), body.end());
         flush_stream(false);
       }
-      if (!receiver_) return;  // a fault killed it: its remaining bytes went with it
       if (held_) return;
     }
+  }
+  if (dying_) bury_receiver();
+}
+
+void Case::bury_receiver() {
+  int st = *receiver_->status();
+  event(EventKind::exited, receiver_worker_, 0, WIFSIGNALED(st) ? -WTERMSIG(st) : WEXITSTATUS(st), 0, Damage::none,
+        receiver_worker_, true);
+  receiver_.reset();  // a frame it had not finished, and bytes of an unfinished message, die with it
+  stream_.clear();
+  dying_ = false;
+  receiver_killed_ = true;
+  if (eof()) {
+    // Under eof the stream lives and dies with its two processes: what was in it is lost with it.
+    out_.contract.killed_receiver_window = 0;
+    receiver_done_ = true;
+  } else {
+    start(false);
   }
 }
 
@@ -396,10 +414,8 @@ void Case::fire_on_received() {
   fired_ = true;
   if (fault_->name == "kill-receiver") {
     fault_event(FaultAction::killed, receiver_worker_);
-    kill(receiver_, receiver_worker_, true);
-    receiver_killed_ = true;
-    if (eof()) receiver_done_ = true;
-    else start(false);
+    receiver_->kill_and_reap();
+    dying_ = true;  // read_receiver() reads what it wrote before it died, then buries it
   } else if (fault_->name == "stop-receiver") {
     fault_event(FaultAction::stopped, receiver_worker_);
     receiver_->signal(SIGSTOP);
