@@ -3,13 +3,18 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cmath>
+#include <ctime>
 #include <filesystem>
+#include <fstream>
 #include <map>
 
 #include "cli_run.hpp"
+#include "cli_shard.hpp"
 #include "event.hpp"
 #include "generators.hpp"
+#include "junit.hpp"
 #include "registry.hpp"
 #include "reproducer.hpp"
 #include "shrink.hpp"
@@ -72,6 +77,39 @@ Failure shrink(Failure f, std::ostream& progress, bool show) {
   return f;
 }
 
+// One testcase per mechanism x fault; a testcase fails iff one of its cases failed, and its text
+// names each failing case and, for the shrunk first failure, the replay command.
+void write_junit(const std::string& path, const std::map<std::pair<std::string, std::string>, Tally>& per_fault,
+                 const std::vector<Failure>& failures, const std::optional<Failure>& first,
+                 const std::optional<std::string>& repro, std::uint64_t seed) {
+  external::JUnitSuite suite;
+  suite.name = fmt::format("ipc-harness run --cases, seed {}", seed);
+  char when[32];
+  std::time_t t = std::time(nullptr);
+  std::strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%S", std::localtime(&t));
+  suite.timestamp = when;
+  for (const auto& [k, tally] : per_fault) {
+    external::JUnitCase tc;
+    tc.classname = "run." + k.first;
+    tc.name = k.second;
+    tc.system_out = fmt::format("{} cases, {} failed\n", tally.cases, tally.failures);
+    if (tally.failures) {
+      std::string text;
+      for (const auto& f : failures) {
+        if (f.scenario.mechanism != k.first || gen::fault_name(f.scenario) != k.second) continue;
+        text += fmt::format("case {}: {}: {} ({})\n", f.index + 1, gen::describe(f.scenario), f.verdict, f.why);
+        if (!tc.failure_message) tc.failure_message = f.verdict + ": " + f.why;
+      }
+      if (first && first->scenario.mechanism == k.first && repro)
+        text += fmt::format("shrunk to: {}: {}\nreplay it: {}\n", gen::describe(first->scenario), first->verdict,
+                            replay_command(*repro));
+      tc.text = text;
+    }
+    suite.cases.push_back(std::move(tc));
+  }
+  std::ofstream(path) << external::to_junit_xml({suite});
+}
+
 std::string eta(double seconds) {
   if (seconds < 60) return fmt::format("{:.0f} s", seconds);
   return fmt::format("{:.0f} min {:02.0f} s", seconds / 60, std::fmod(seconds, 60));
@@ -89,6 +127,31 @@ int run_cases(const CasesArgs& a, std::ostream& out, std::ostream& err) {
         << "\n";
     return 2;
   }
+  auto shard = parse_shard(a.shard);
+  if (!shard) {
+    err << "ipc-harness run: --shard '" << a.shard << "' is not i/n with 0 <= i < n (e.g. 0/4 ... 3/4)\n";
+    return 2;
+  }
+  // The corpus first: every reproducer saved there must now pass.
+  std::vector<std::string> corpus_failed;
+  if (a.corpus && std::filesystem::is_directory(*a.corpus)) {
+    std::vector<std::filesystem::path> files;
+    for (const auto& e : std::filesystem::directory_iterator(*a.corpus))
+      if (e.path().extension() == ".json") files.push_back(e.path());
+    std::sort(files.begin(), files.end());
+    for (const auto& f : files) {
+      auto r = read_reproducer(f.string());
+      if (!r) {
+        err << "ipc-harness run: --corpus: " << r.error() << "\n";
+        return 2;
+      }
+      CaseResult c = run_one(r->scenario);
+      if (c.interrupted_by) return 128 + c.interrupted_by;
+      if (!a.json) out << fmt::format("corpus {}: {}: {}{}\n", f.filename().string(), gen::describe(r->scenario),
+                                      c.verdict, c.verdict == "pass" ? "" : " (" + c.why + ")");
+      if (c.verdict != "pass") corpus_failed.push_back(f.string() + ": " + c.verdict + ": " + c.why);
+    }
+  }
   gen::Options opts;
   opts.mechanism = a.mechanism;
   bool tty = !a.json && isatty(STDOUT_FILENO);
@@ -101,7 +164,10 @@ int run_cases(const CasesArgs& a, std::ostream& out, std::ostream& err) {
   std::map<std::pair<std::string, std::string>, Tally> per_fault;
   std::vector<Failure> failures;
   auto t0 = monotonic_ns();
+  std::uint64_t ran = 0;
   for (std::uint64_t i = 0; i < a.cases; ++i) {
+    if (!shard->mine(i)) continue;
+    ++ran;
     Scenario s = gen::draw(opts, a.seed, i);
     CaseResult r = run_one(s);
     if (r.interrupted_by) {
@@ -117,10 +183,10 @@ int run_cases(const CasesArgs& a, std::ostream& out, std::ostream& err) {
     }
     if (!ok) failures.push_back({i, s, r.verdict, r.why});
     double secs = double(monotonic_ns() - t0) / 1e9;
-    double rate = double(i + 1) / std::max(secs, 1e-9);
+    double rate = double(ran) / std::max(secs, 1e-9);
     if (tty) {
       out << fmt::format("\r\033[Kcases {}/{}, failures {}, {:.1f} cases/s, ETA {}", i + 1, a.cases, failures.size(),
-                         rate, eta(double(a.cases - i - 1) / rate))
+                         rate, eta(double(a.cases - i - 1) / shard->count / rate))
           << std::flush;
     } else if (!a.json) {
       out << fmt::format("case {}/{}: {}: {}{}\n", i + 1, a.cases, gen::describe(s), r.verdict,
@@ -145,7 +211,15 @@ int run_cases(const CasesArgs& a, std::ostream& out, std::ostream& err) {
     else if (auto w = write_reproducer(path, {first->scenario, first->verdict}); !w)
       err << "ipc-harness run: " << w.error() << "\n";
     else repro = path;
+    if (repro && a.corpus) {
+      std::filesystem::create_directories(*a.corpus, ec);
+      std::string saved = fmt::format("{}/{}-seed{}-case{}.json", *a.corpus, first->scenario.mechanism, a.seed,
+                                      first->index + 1);
+      if (auto w = write_reproducer(saved, {first->scenario, first->verdict}); !w)
+        err << "ipc-harness run: --corpus: " << w.error() << "\n";
+    }
   }
+  if (a.junit) write_junit(*a.junit, per_fault, failures, first, repro, a.seed);
 
   if (a.json) {
     auto mechs = nlohmann::json::object();
@@ -162,7 +236,9 @@ int run_cases(const CasesArgs& a, std::ostream& out, std::ostream& err) {
     nlohmann::json j = {
         {"verdict", first ? first->verdict : std::string("pass")},
         {"seed", a.seed},
-        {"cases", a.cases},
+        {"cases", ran},
+        {"shard", a.shard},
+        {"corpus_failed", corpus_failed},
         {"failures", failures.size()},
         {"seconds", secs},
         {"mechanisms", mechs},
@@ -182,8 +258,10 @@ int run_cases(const CasesArgs& a, std::ostream& out, std::ostream& err) {
     for (const auto& [k, t] : per_fault) {
       out << fmt::format("{:<16}{:<18}{:>7}{:>8}\n", k.first, k.second, t.cases, t.failures);
     }
-    out << fmt::format("{} cases, {} failed, {:.1f} s ({:.1f} cases/s)\n", a.cases, failures.size(), secs,
-                       double(a.cases) / std::max(secs, 1e-9));
+    out << fmt::format("{} cases{}, {} failed, {:.1f} s ({:.1f} cases/s)\n", ran,
+                       a.shard == "0/1" ? "" : " (shard " + a.shard + ")", failures.size(), secs,
+                       double(ran) / std::max(secs, 1e-9));
+    for (const auto& c : corpus_failed) out << "corpus reproducer still fails: " << c << "\n";
     if (first) {
       out << fmt::format("first failure, shrunk: {}: {}\n  {}\n", gen::describe(first->scenario), first->verdict,
                          first->why);
@@ -192,7 +270,7 @@ int run_cases(const CasesArgs& a, std::ostream& out, std::ostream& err) {
       out << "verdict: pass\n";
     }
   }
-  return failures.empty() ? 0 : 1;
+  return failures.empty() && corpus_failed.empty() ? 0 : 1;
 }
 
 }  // namespace ipch::cli

@@ -6,6 +6,10 @@
 // fault. The first failure is shrunk (retried with no fault, fewer messages, fewer processes,
 // smaller sizes while it still fails), its reproducer written, and the replay command printed.
 //
+// --junit writes one testcase per mechanism x fault (a failure's text has the replay command),
+// --shard i/n runs the cases whose index % n == i, and --corpus DIR replays every reproducer in
+// DIR first (each must now pass) and saves the shrunk first failure there.
+//
 // Exit codes: 0 every case passed, 1 a case failed (violations, deadlock or harness error),
 // 2 bad input, 128 + signal when interrupted.
 #pragma once
@@ -23,6 +27,9 @@ struct CasesArgs {
   std::uint64_t seed = 0;
   bool json = false;
   std::optional<std::string> out;  // folder for the first failure's reproducer.json
+  std::optional<std::string> junit;   // JUnit XML: one testcase per mechanism x fault
+  std::string shard = "0/1";          // i/n: the cases whose index % n == i
+  std::optional<std::string> corpus;  // reproducers replayed first; the shrunk failure is added
 };
 
 int run_cases(const CasesArgs& a, std::ostream& out, std::ostream& err);

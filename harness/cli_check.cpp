@@ -11,6 +11,7 @@
 #include <fstream>
 #include <map>
 
+#include "cli_shard.hpp"
 #include "command_line.hpp"
 #include "contract_spec.hpp"
 #include "envelope.hpp"
@@ -208,14 +209,8 @@ int check(const CheckArgs& a, std::ostream& out, std::ostream& err) {
     return bad(fmt::format("--max-size {} is below the {} B every message needs for its envelope; give {} or more",
                            a.max_size, kEnvelopeSize, kEnvelopeSize));
   if (a.stall_ms < 100) return bad("--stall-ms below 100 would call a busy machine a hang; give 100 or more");
-  unsigned shard_i = 0, shard_n = 1;
-  {
-    char slash = 0;
-    int used = 0;
-    if (std::sscanf(a.shard.c_str(), "%u%c%u%n", &shard_i, &slash, &shard_n, &used) != 3 || slash != '/' ||
-        used != int(a.shard.size()) || shard_n == 0 || shard_i >= shard_n)
-      return bad("--shard '" + a.shard + "' is not i/n with 0 <= i < n (e.g. 0/4 ... 3/4)");
-  }
+  auto shard = parse_shard(a.shard);
+  if (!shard) return bad("--shard '" + a.shard + "' is not i/n with 0 <= i < n (e.g. 0/4 ... 3/4)");
   std::vector<std::string> faults;
   bool fiu = !external::fiu_preload_path().empty();
   std::vector<std::string> skipped;
@@ -281,7 +276,7 @@ int check(const CheckArgs& a, std::ostream& out, std::ostream& err) {
       }
     }
     for (std::uint64_t i = 0; i < a.cases && !interrupted; ++i) {
-      if (i % shard_n != shard_i) continue;
+      if (!shard->mine(i)) continue;
       CaseSpec c;
       c.sender = *sender;
       c.receiver = *receiver;

@@ -82,6 +82,11 @@ int main(int argc, char** argv) {
   run->add_option("--out", out, "folder for history.jsonl, result.json and, on failure, reproducer.json");
   run->add_flag("--json", json, "one JSON object on stdout");
   run->add_flag("--backtrace", backtrace, "add gdb stacks of blocked workers to a deadlock diagnosis");
+  std::optional<std::string> run_junit, run_corpus;
+  std::string run_shard = "0/1";
+  run->add_option("--junit", run_junit, "with --cases: JUnit XML, one testcase per mechanism x fault");
+  run->add_option("--shard", run_shard, "with --cases: i/n, run the cases whose index % n == i (default 0/1)");
+  run->add_option("--corpus", run_corpus, "with --cases: replay the reproducers in this folder first; save the shrunk failure there");
 
   auto* replay = app.add_subcommand("replay", "rerun a reproducer and say how often it gives the same verdict");
   std::string repro;
@@ -173,8 +178,12 @@ int main(int argc, char** argv) {
     s.mechanism = mechanism;
     if (cases) {
       // Generated cases draw their own workload, settings and faults: only the seed and mechanism apply.
-      ipch::cli::CasesArgs c{*cases, mechanism, s.seed, json, out};
+      ipch::cli::CasesArgs c{*cases, mechanism, s.seed, json, out, run_junit, run_shard, run_corpus};
       return ipch::cli::run_cases(c, std::cout, std::cerr);
+    }
+    if (run_junit || run_corpus || run_shard != "0/1") {
+      std::cerr << "ipc-harness run: --junit, --shard and --corpus go with --cases N; add --cases, or drop them\n";
+      return 2;
     }
     if (mechanism == "all") {
       std::cerr << "ipc-harness run: --mechanism all needs --cases N (generated cases); for one run name a mechanism: "
