@@ -4,6 +4,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <regex>
 #include <sstream>
 
@@ -117,6 +118,44 @@ TEST(Cli, DeadlockWritesAReproducerThatReplaysToTheSameVerdict) {
   EXPECT_EQ(rc, 1) << out;
   auto r = nlohmann::json::parse(out);
   EXPECT_EQ(r["same_verdict"], 3);
+  std::filesystem::remove_all(dir);
+}
+
+// --shard i/n: the shards of one seed together run every case exactly once.
+TEST(RunCases, ShardsOfOneSeedRunEveryCaseExactlyOnce) {
+  std::map<std::string, int> seen;
+  for (int i = 0; i < 3; ++i) {
+    auto [rc, out] = harness("run --mechanism all --cases 9 --seed 3 --shard " + std::to_string(i) + "/3");
+    EXPECT_EQ(rc, 0) << out;
+    std::regex line(R"(case (\d+)/9: )");
+    for (std::sregex_iterator m(out.begin(), out.end(), line), end; m != end; ++m) ++seen[(*m)[1]];
+  }
+  ASSERT_EQ(seen.size(), 9u);
+  for (const auto& [c, n] : seen) EXPECT_EQ(n, 1) << "case " << c;
+  auto [rc, out] = harness("run --mechanism all --cases 9 --shard 3/3");
+  EXPECT_EQ(rc, 2) << out;
+  EXPECT_NE(out.find("i/n"), std::string::npos) << out;
+}
+
+// --corpus: a saved reproducer that still fails fails the run, even when every new case passes;
+// --junit: one testcase per mechanism x fault, well-formed.
+TEST(RunCases, ACorpusReproducerThatStillFailsFailsTheRunAndJunitIsWritten) {
+  auto dir = std::filesystem::temp_directory_path() / ("ipch-test-corpus-" + std::to_string(getpid()));
+  auto [rc, out] = harness("run --mechanism pipe --workload request-response --depth 64 --max-size 65536 --seed 7 "
+                           "--stall-ms 500 --json --out " + (dir / "dl").string());
+  ASSERT_EQ(rc, 1) << out;
+  std::filesystem::create_directories(dir / "corpus");
+  std::filesystem::copy_file(dir / "dl" / "reproducer.json", dir / "corpus" / "deadlock.json");
+  std::string junit = (dir / "junit.xml").string();
+  std::tie(rc, out) = harness("run --mechanism unix-stream --cases 3 --seed 5 --corpus " + (dir / "corpus").string() +
+                              " --junit " + junit);
+  EXPECT_EQ(rc, 1) << out;
+  EXPECT_NE(out.find("corpus reproducer still fails"), std::string::npos) << out;
+  std::ifstream in(junit);
+  std::string xml((std::istreambuf_iterator<char>(in)), {});
+  EXPECT_NE(xml.find("<testcase "), std::string::npos) << xml;
+  EXPECT_NE(xml.find("classname=\"run.unix-stream\""), std::string::npos) << xml;
+  EXPECT_EQ(std::system(("xmllint --noout " + junit).c_str()), 0) << xml;
   std::filesystem::remove_all(dir);
 }
 
