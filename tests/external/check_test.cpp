@@ -1,0 +1,612 @@
+// `ipc-harness check` as a user meets it, through its command line: the example pairs pass or
+// are caught with the right violation, JUnit validates, a hostile command line stays plain
+// arguments, a program that breaks the protocol gets a verdict naming it and what it did (never a
+// crash or a hang), and no run leaves a process or a kernel object behind.
+//
+// The binary and the programs come from compile definitions: IPCH_BINARY, IPCH_VALIDATE_JUNIT,
+// EXAMPLE_* (examples/), ARGV_RECEIVER and MISBEHAVE (tests/external/programs/).
+// IPCH_CHECK_TEST_BINARY in the environment replaces IPCH_BINARY: a wrapper that misbehaves
+// (leaves a process or an object behind) shows that the leftover checks fire.
+#include <gtest/gtest.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/stat.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
+#include <iterator>
+#include <fstream>
+#include <future>
+#include <map>
+#include <set>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace {
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+using nlohmann::json;
+
+std::string slurp(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), {}};
+}
+
+struct Outcome {
+  int rc = -1;            // exit code; 128+signal if killed
+  bool finished = false;  // false: the hang guard fired and the process was killed
+  pid_t pid = 0;
+  std::string out, err;
+  double seconds = 0;
+  std::string show() const {
+    return "exit " + std::to_string(rc) + (finished ? "" : " (HANG GUARD FIRED)") + "\n--- stdout\n" + out +
+           "\n--- stderr\n" + err;
+  }
+};
+
+// Runs `argv` (no shell) in `cwd` with stdout and stderr to files in `scratch`; waits for it on a
+// pidfd for at most `guard` (a hang guard: a run that needs it fails the test).
+struct Started {
+  pid_t pid;
+  fs::path out, err;
+  std::chrono::steady_clock::time_point start;
+};
+
+Started start_argv(const std::vector<std::string>& argv, const fs::path& scratch, const fs::path& cwd) {
+  static int n = 0;
+  ++n;
+  fs::path out = scratch / ("run" + std::to_string(n) + ".out"), err = scratch / ("run" + std::to_string(n) + ".err");
+  auto start = std::chrono::steady_clock::now();
+  pid_t pid = ::fork();
+  if (pid == 0) {
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (::chdir(cwd.c_str()) != 0) _exit(126);
+    FILE* o = std::fopen(out.c_str(), "w");
+    FILE* e = std::fopen(err.c_str(), "w");
+    if (!o || !e) _exit(126);
+    ::dup2(fileno(o), 1);
+    ::dup2(fileno(e), 2);
+    std::vector<char*> av;
+    for (const auto& a : argv) av.push_back(const_cast<char*>(a.c_str()));
+    av.push_back(nullptr);
+    ::execv(av[0], av.data());
+    _exit(127);
+  }
+  return {pid, out, err, start};
+}
+
+Outcome wait_argv(const Started& s, std::chrono::seconds guard) {
+  const auto& [pid, out, err, start] = s;
+  Outcome r;
+  r.pid = pid;
+  int pidfd = int(::syscall(SYS_pidfd_open, pid, 0));
+  pollfd p{pidfd, POLLIN, 0};
+  r.finished = pidfd >= 0 && ::poll(&p, 1, int(std::chrono::milliseconds(guard).count())) == 1;
+  if (!r.finished) ::kill(pid, SIGKILL);
+  int st = 0;
+  ::waitpid(pid, &st, 0);
+  if (pidfd >= 0) ::close(pidfd);
+  r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  r.rc = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+  r.out = slurp(out);
+  r.err = slurp(err);
+  return r;
+}
+
+Outcome run_argv(const std::vector<std::string>& argv, const fs::path& scratch, const fs::path& cwd,
+                 std::chrono::seconds guard) {
+  return wait_argv(start_argv(argv, scratch, cwd), guard);
+}
+
+// Every process whose command line holds `marker`, as "pid: cmdline".
+std::vector<std::string> processes_with(const std::string& marker) {
+  std::vector<std::string> found;
+  for (const auto& e : fs::directory_iterator("/proc")) {
+    std::string n = e.path().filename();
+    if (n.find_first_not_of("0123456789") != std::string::npos || std::stoi(n) == ::getpid()) continue;
+    std::string cmd = slurp(e.path() / "cmdline");
+    std::replace(cmd.begin(), cmd.end(), '\0', ' ');
+    if (cmd.find(marker) != std::string::npos) found.push_back(n + ": " + cmd);
+  }
+  return found;
+}
+
+bool alive(pid_t pid) { return pid > 0 && (::kill(pid, 0) == 0 || errno == EPERM); }
+
+// SysV objects of this IPC namespace, "msg key id" -> the pids /proc/sysvipc shows for it
+// (creator or last user; none for semaphores).
+std::map<std::string, std::vector<pid_t>> sysv_objects() {
+  std::map<std::string, std::vector<pid_t>> out;
+  for (const char* kind : {"msg", "shm", "sem"}) {
+    std::ifstream in(std::string("/proc/sysvipc/") + kind);
+    std::string line;
+    std::getline(in, line);  // header
+    while (std::getline(in, line)) {
+      std::istringstream ls(line);
+      std::vector<std::string> f{std::istream_iterator<std::string>(ls), {}};
+      if (f.size() < 7) continue;
+      std::vector<pid_t> pids;
+      if (std::string(kind) == "msg") pids = {std::stoi(f[5]), std::stoi(f[6])};  // lspid lrpid
+      if (std::string(kind) == "shm") pids = {std::stoi(f[4]), std::stoi(f[5])};  // cpid lpid
+      out[std::string(kind) + " key " + f[0] + " id " + f[1]] = pids;
+    }
+  }
+  return out;
+}
+
+std::set<std::string> names_in(const char* dir) {
+  std::set<std::string> out;
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(dir, ec)) out.insert(e.path().filename());
+  return out;
+}
+
+// The result of `check --json`: the whole object, or a failure naming what came out.
+json parse(const Outcome& r) {
+  json j = json::parse(r.out, nullptr, false);
+  if (j.is_discarded() || !j.is_object()) {
+    ADD_FAILURE() << "check --json did not print one JSON object:\n" << r.show();
+    return json::object({{"verdict", "?"}, {"cases", json::array()}});
+  }
+  return j;
+}
+
+// Every violation of every case, as "kind: detail" lines, for messages.
+std::string violations_of(const json& j) {
+  std::string s;
+  for (const auto& c : j["cases"])
+    for (const auto& v : c["violations"])
+      s += c.value("label", "") + " " + c.value("fault", "") + ": " + v.value("kind", "") + ": " +
+           v.value("detail", "") + "\n";
+  return s;
+}
+
+// The first violation of kind `kind` in any case whose detail holds every one of `words`.
+bool has_violation(const json& j, const std::string& kind, const std::vector<std::string>& words) {
+  for (const auto& c : j["cases"])
+    for (const auto& v : c["violations"]) {
+      if (v.value("kind", "") != kind) continue;
+      std::string d = v.value("detail", "");
+      if (std::all_of(words.begin(), words.end(), [&](const auto& w) { return d.find(w) != std::string::npos; }))
+        return true;
+    }
+  return false;
+}
+
+int lines_of(const std::string& s) { return int(std::count(s.begin(), s.end(), '\n')); }
+
+const std::string kSender = EXAMPLE_MQ_SENDER;
+const std::string kReceiver = EXAMPLE_MQ_RECEIVER;
+const std::string kBrokenReceiver = EXAMPLE_MQ_BROKEN_RECEIVER;
+const std::string kStreamSender = EXAMPLE_STREAM_SENDER;
+const std::string kStreamReceiver = EXAMPLE_STREAM_RECEIVER;
+const std::string kStreamBrokenSender = EXAMPLE_STREAM_BROKEN_SENDER;
+const std::string kMq = "reliable,fifo,boundaries";
+const std::string kStream = "reliable,fifo,boundaries,eof";
+
+class Check : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/ipch-check-test-XXXXXX";
+    ASSERT_NE(::mkdtemp(tmpl), nullptr);
+    dir_ = tmpl;
+    static int n = 0;
+    marker_ = "ipchmark" + std::to_string(::getpid()) + "x" + std::to_string(++n);
+    shm_before_ = names_in("/dev/shm");
+    mq_before_ = names_in("/dev/mqueue");
+    sysv_before_ = sysv_objects();
+  }
+  void TearDown() override {
+    std::error_code ec;
+    fs::remove_all(dir_, ec);
+  }
+
+  // `ipc-harness ARGS...`, run in the test's folder (so a stray shell redirection would show
+  // there), with `--out` there too for check.
+  Started start(std::vector<std::string> args) {
+    const char* wrapper = std::getenv("IPCH_CHECK_TEST_BINARY");
+    args.insert(args.begin(), wrapper ? wrapper : IPCH_BINARY);
+    if (args.size() > 1 && args[1] == "check") {
+      args.push_back("--out");
+      args.push_back((dir_ / "out").string());
+    }
+    return start_argv(args, dir_, dir_);
+  }
+  Outcome harness(std::vector<std::string> args, std::chrono::seconds guard = 120s) {
+    Outcome r = wait_argv(start(std::move(args)), guard);
+    EXPECT_TRUE(r.finished) << "ipc-harness did not end within " << guard.count() << " s:\n" << r.show();
+    return r;
+  }
+
+  // Runs one check and then asserts that the run left nothing behind.
+  Outcome check(std::vector<std::string> args, std::chrono::seconds guard = 120s) {
+    args.insert(args.begin(), "check");
+    Outcome r = harness(args, guard);
+    expect_nothing_left(r);
+    return r;
+  }
+
+  // No program (found by the marker every command line here carries) still runs; no POSIX shm or
+  // queue named after the run's endpoints (/ipch-<harness pid>-N) or the marker; no SysV object
+  // new since SetUp whose processes are all gone (one a process still holds belongs to another
+  // test running beside this one: this run's programs are all gone, checked first).
+  void expect_nothing_left(const Outcome& r) {
+    EXPECT_EQ(processes_with(marker_), std::vector<std::string>{}) << r.show();
+    std::string mine = "ipch-" + std::to_string(r.pid) + "-";
+    for (const char* d : {"/dev/shm", "/dev/mqueue"})
+      for (const auto& n : names_in(d)) {
+        bool before = std::string(d) == "/dev/shm" ? shm_before_.count(n) : mq_before_.count(n);
+        EXPECT_FALSE(!before && (n.rfind(mine, 0) == 0 || n.find(marker_) != std::string::npos))
+            << d << "/" << n << " was left behind\n"
+            << r.show();
+      }
+    for (const auto& [obj, pids] : sysv_objects()) {
+      if (sysv_before_.count(obj)) continue;
+      bool held = std::any_of(pids.begin(), pids.end(), [](pid_t p) { return alive(p); });
+      EXPECT_TRUE(held) << "SysV " << obj << " is new since the test began and no process holds it\n" << r.show();
+    }
+  }
+
+  fs::path dir_;
+  std::string marker_;
+  std::set<std::string> shm_before_, mq_before_;
+  std::map<std::string, std::vector<pid_t>> sysv_before_;
+};
+
+// A misbehaving program's command line, with the marker that finds it later.
+std::string misbehave(const std::string& mode, const std::string& marker) {
+  return std::string(MISBEHAVE) + " " + mode + " " + marker;
+}
+
+// --- 1. the correct example pairs pass under every fault ----------------------------------
+
+std::set<std::string> every_fault() {
+  std::set<std::string> f{"none", "kill-sender", "kill-receiver", "stop-sender", "stop-receiver", "hold-receiver"};
+  if (fs::exists("/usr/lib/fiu/fiu_posix_preload.so") || fs::exists("/usr/local/lib/fiu/fiu_posix_preload.so")) {
+    f.insert("fiu-eintr");
+    f.insert("fiu-short-io");
+  }
+  return f;
+}
+
+void expect_pass_under_every_fault(const Outcome& r) {
+  EXPECT_EQ(r.rc, 0) << r.show();
+  json j = parse(r);
+  EXPECT_EQ(j.value("verdict", ""), "pass") << violations_of(j);
+  std::set<std::string> seen;
+  for (const auto& c : j["cases"]) {
+    seen.insert(c.value("fault", ""));
+    EXPECT_EQ(c.value("verdict", ""), "pass") << c.dump(2);
+  }
+  EXPECT_EQ(seen, every_fault());
+}
+
+TEST_F(Check, PosixMqPairPassesUnderEveryFault) {
+  Outcome r = check({"--sender", kSender + " " + marker_, "--receiver", kReceiver + " " + marker_, "--contract", kMq,
+                 "--max-size", "8192", "--seed", "1", "--cases", "16", "--messages", "100", "--json"});
+  expect_pass_under_every_fault(r);
+}
+
+TEST_F(Check, UnixStreamPairPassesUnderEveryFault) {
+  Outcome r = check({"--sender", kStreamSender + " " + marker_, "--receiver", kStreamReceiver + " " + marker_,
+                 "--contract", kStream, "--seed", "1", "--cases", "16", "--messages", "100", "--json"});
+  expect_pass_under_every_fault(r);
+}
+
+// --- 2. the broken pairs are caught with the right kind, under every fault -------------------
+
+void expect_caught(const Outcome& r, const std::string& kind) {
+  EXPECT_EQ(r.rc, 1) << r.show();
+  json j = parse(r);
+  EXPECT_EQ(j.value("verdict", ""), "violations");
+  ASSERT_FALSE(j["cases"].empty()) << r.show();
+  std::set<std::string> faults;
+  for (const auto& c : j["cases"]) {
+    faults.insert(c.value("fault", ""));
+    EXPECT_EQ(c.value("verdict", ""), "violations") << c.dump(2);
+    bool found = false;
+    for (const auto& v : c["violations"]) found = found || v.value("kind", "") == kind;
+    EXPECT_TRUE(found) << "no " << kind << " violation in " << c.dump(2);
+    EXPECT_TRUE(c["reproducer"].is_string() && fs::exists(c["reproducer"].get<std::string>())) << c.dump(2);
+    for (const char* k : {"label", "fault", "seed", "verdict", "violations", "notes", "reproducer"})
+      EXPECT_TRUE(c.contains(k)) << k << " missing in " << c.dump(2);
+  }
+  EXPECT_EQ(faults, every_fault());
+}
+
+TEST_F(Check, BrokenPosixMqReceiverIsCaughtReordered) {
+  Outcome r = check({"--sender", kSender + " " + marker_, "--receiver", kBrokenReceiver + " " + marker_, "--contract",
+                 kMq, "--max-size", "8192", "--seed", "1", "--cases", "8", "--messages", "100", "--json"});
+  expect_caught(r, "reordered");
+}
+
+TEST_F(Check, BrokenUnixStreamSenderIsCaughtBoundary) {
+  Outcome r = check({"--sender", kStreamBrokenSender + " " + marker_, "--receiver", kStreamReceiver + " " + marker_,
+                 "--contract", kStream, "--seed", "1", "--cases", "8", "--messages", "100", "--json"});
+  expect_caught(r, "boundary");
+}
+
+// --- 3. JUnit ---------------------------------------------------------------------------
+
+Outcome validate(const fs::path& file, const fs::path& scratch) {
+  return run_argv({IPCH_VALIDATE_JUNIT, file.string()}, scratch, scratch, 60s);
+}
+
+TEST_F(Check, JUnitOfAPassingRunValidates) {
+  fs::path xml = dir_ / "pass.xml";
+  Outcome r = check({"--sender", kSender + " " + marker_, "--receiver", kReceiver + " " + marker_, "--contract", kMq,
+                 "--max-size", "8192", "--seed", "2", "--cases", "2", "--messages", "20", "--junit", xml.string()});
+  EXPECT_EQ(r.rc, 0) << r.show();
+  Outcome v = validate(xml, dir_);
+  EXPECT_EQ(v.rc, 0) << v.show() << "\n" << slurp(xml);
+  std::string text = slurp(xml);
+  EXPECT_NE(text.find("<testcase"), std::string::npos) << text;
+  EXPECT_EQ(text.find("<failure"), std::string::npos) << text;
+}
+
+TEST_F(Check, JUnitOfAFailingRunValidatesAndSaysHowToReplay) {
+  fs::path xml = dir_ / "fail.xml";
+  Outcome r = check({"--sender", kSender + " " + marker_, "--receiver", kBrokenReceiver + " " + marker_, "--contract",
+                 kMq, "--max-size", "8192", "--seed", "2", "--cases", "2", "--messages", "50", "--fault", "none",
+                 "--junit", xml.string()});
+  EXPECT_EQ(r.rc, 1) << r.show();
+  Outcome v = validate(xml, dir_);
+  EXPECT_EQ(v.rc, 0) << v.show() << "\n" << slurp(xml);
+  std::string text = slurp(xml);
+  EXPECT_NE(text.find("<failure"), std::string::npos) << text;
+  EXPECT_NE(text.find("replay it:"), std::string::npos) << text;
+  EXPECT_NE(text.find("reordered"), std::string::npos) << text;
+}
+
+// --- 4. a hostile command line reaches the program as plain arguments --------------------
+
+TEST_F(Check, HostileCommandLineReachesTheProgramAsPlainWords) {
+  fs::path words = dir_ / "words";
+  fs::path pwned = dir_ / "pwned", pwned2 = dir_ / "pwned2";
+  std::string line = std::string(ARGV_RECEIVER) + " " + words.string() + " " + marker_ +
+                     " 'a b' \"c;d\" '$(touch " + pwned.string() + ")' '`touch " + pwned2.string() +
+                     "`' ';' '|' 'e\"f' '&&' '>redirected' '*' $(touch " + pwned.string() + ")";
+  Outcome r = check({"--sender", kSender + " " + marker_, "--receiver", line, "--contract", kMq, "--max-size", "8192",
+                 "--seed", "3", "--cases", "1", "--messages", "20", "--fault", "none", "--json"});
+  EXPECT_EQ(r.rc, 0) << r.show();
+  std::vector<std::string> got;
+  std::string text = slurp(words);
+  for (std::size_t at = 0; at < text.size();) {
+    std::size_t end = text.find('\0', at);
+    if (end == std::string::npos) break;
+    got.push_back(text.substr(at, end - at));
+    at = end + 1;
+  }
+  std::vector<std::string> want{marker_,
+                                "a b",
+                                "c;d",
+                                "$(touch " + pwned.string() + ")",
+                                "`touch " + pwned2.string() + "`",
+                                ";",
+                                "|",
+                                "e\"f",
+                                "&&",
+                                ">redirected",
+                                "*",
+                                "$(touch",
+                                pwned.string() + ")"};
+  EXPECT_EQ(got, want) << r.show();
+  EXPECT_FALSE(fs::exists(pwned)) << "a shell ran $()";
+  EXPECT_FALSE(fs::exists(pwned2)) << "a shell ran backquotes";
+  EXPECT_FALSE(fs::exists(dir_ / "redirected")) << "a shell redirected";
+}
+
+// --- 5. programs that break the protocol ---------------------------------------------------
+
+// One case, fault none, stall window 1 s: the verdict must come well within the hang guard.
+class Protocol : public Check {
+ protected:
+  json one_case(const std::string& sender, const std::string& receiver) {
+    Outcome r = check({"--sender", sender, "--receiver", receiver, "--contract", kMq, "--max-size", "8192", "--seed", "4",
+                   "--cases", "1", "--messages", "10", "--fault", "none", "--stall-ms", "1000", "--json"},
+                  60s);
+    last_ = r;
+    EXPECT_EQ(r.rc, 1) << r.show();
+    json j = parse(r);
+    EXPECT_EQ(j.value("verdict", ""), "violations") << r.show();
+    return j;
+  }
+  Outcome last_;
+};
+
+TEST_F(Protocol, ReceiverWithoutReadyFrameIsNamed) {
+  json j = one_case(kSender + " " + marker_, misbehave("silent", marker_));
+  EXPECT_TRUE(has_violation(j, "protocol", {"misbehave", "receiver", "ready frame"})) << violations_of(j) << last_.show();
+}
+
+TEST_F(Protocol, MalformedFrameIsNamed) {
+  json j = one_case(kSender + " " + marker_, misbehave("malformed", marker_));
+  EXPECT_TRUE(has_violation(j, "protocol", {"misbehave", "receiver", "malformed"})) << violations_of(j) << last_.show();
+}
+
+TEST_F(Protocol, ReceiverExitingEarlyIsNamed) {
+  json j = one_case(kSender + " " + marker_, misbehave("exit3", marker_));
+  EXPECT_TRUE(has_violation(j, "protocol", {"misbehave", "receiver", "exited with status 3"}))
+      << violations_of(j) << last_.show();
+}
+
+TEST_F(Protocol, SenderExitingZeroWithoutReadingIsNamed) {
+  json j = one_case(misbehave("sender-exit0", marker_), kReceiver + " " + marker_);
+  EXPECT_TRUE(has_violation(j, "protocol", {"misbehave", "sender"})) << violations_of(j) << last_.show();
+}
+
+TEST_F(Protocol, SenderFailingAtOnceIsNamed) {
+  json j = one_case(misbehave("sender-exit2", marker_), kReceiver + " " + marker_);
+  EXPECT_TRUE(has_violation(j, "protocol", {"misbehave", "sender", "status 2"})) << violations_of(j) << last_.show();
+}
+
+// Bad input: exit 2 and one line on stderr naming what was wrong.
+void expect_bad_input(const Outcome& r, const std::string& names) {
+  EXPECT_EQ(r.rc, 2) << r.show();
+  EXPECT_EQ(lines_of(r.err), 1) << r.show();
+  EXPECT_NE(r.err.find(names), std::string::npos) << "the error does not name '" << names << "'\n" << r.show();
+}
+
+TEST_F(Check, MissingProgramIsBadInputNamingIt) {
+  std::string missing = (dir_ / ("no-such-program-" + marker_)).string();
+  Outcome r = check({"--sender", missing, "--receiver", kReceiver + " " + marker_, "--contract", kMq, "--max-size",
+                 "8192", "--cases", "1", "--messages", "10", "--fault", "none"});
+  expect_bad_input(r, missing);
+  Outcome r2 = check({"--sender", kSender + " " + marker_, "--receiver", "no-such-program-in-path-" + marker_,
+                  "--contract", kMq, "--max-size", "8192", "--cases", "1", "--messages", "10", "--fault", "none"});
+  expect_bad_input(r2, "no-such-program-in-path-" + marker_);
+}
+
+TEST_F(Check, BadContractFaultOrShardIsBadInput) {
+  std::vector<std::string> base{"--sender", kSender + " " + marker_, "--receiver", kReceiver + " " + marker_,
+                                "--max-size", "8192", "--cases", "1", "--messages", "10"};
+  auto with = [&](std::vector<std::string> extra) {
+    std::vector<std::string> a = base;
+    a.insert(a.end(), extra.begin(), extra.end());
+    return a;
+  };
+  expect_bad_input(check(with({"--contract", "reliable,fifo,bogusword"})), "bogusword");
+  expect_bad_input(check(with({"--contract", kMq, "--fault", "frobnicate"})), "frobnicate");
+  expect_bad_input(check(with({"--contract", kMq, "--shard", "2/2"})), "--shard");
+  expect_bad_input(check(with({"--contract", kMq, "--shard", "1/x"})), "--shard");
+  expect_bad_input(check({"--sender", "'unterminated", "--receiver", kReceiver, "--contract", kMq}), "--sender");
+}
+
+// --- 6. leaks: reported, and removed ---------------------------------------------------------
+
+TEST_F(Check, LeakedSysvQueueIsReportedAndRemoved) {
+  char key[16];
+  std::snprintf(key, sizeof key, "%x", 0x1c000000u | unsigned(::getpid() & 0xffffff));
+  Outcome r = check({"--sender", kSender + " " + marker_, "--receiver", misbehave(std::string("leak-sysv ") + key, marker_),
+                 "--contract", kMq, "--max-size", "8192", "--seed", "5", "--cases", "1", "--messages", "10",
+                 "--fault", "none", "--json"});
+  EXPECT_EQ(r.rc, 1) << r.show();
+  json j = parse(r);
+  EXPECT_TRUE(has_violation(j, "leaked", {"sysv-msg", key})) << violations_of(j) << r.show();
+  for (const auto& [obj, pids] : sysv_objects()) EXPECT_EQ(obj.find(key), std::string::npos) << obj << " remains";
+}
+
+TEST_F(Check, LeakedPosixShmIsReportedAndRemoved) {
+  std::string name = "/ipch-test-leak-" + marker_;
+  Outcome r = check({"--sender", kSender + " " + marker_, "--receiver", misbehave("leak-shm " + name, marker_),
+                 "--contract", kMq, "--max-size", "8192", "--seed", "5", "--cases", "1", "--messages", "10",
+                 "--fault", "none", "--json"});
+  EXPECT_EQ(r.rc, 1) << r.show();
+  json j = parse(r);
+  EXPECT_TRUE(has_violation(j, "leaked", {"posix-shm", name})) << violations_of(j) << r.show();
+  EXPECT_FALSE(fs::exists("/dev/shm" + name)) << "the leaked object remains";
+}
+
+// An object another process makes in /dev/shm during a case is not the programs' leak: it must
+// be neither reported nor removed. The receiver waits at a FIFO until the test has made its
+// object, so the object is made during the case for certain.
+// DISABLED: fails at HEAD (reported to the lead): check counts every name new in /dev/shm as
+// leaked and removes it, e.g. `leaked: posix-shm /not-the-programs-object was left behind by the
+// programs ...; the harness has removed it`. Enable once check isolates /dev/shm.
+TEST_F(Check, DISABLED_AnotherProcesssShmIsNeitherReportedNorRemoved) {
+  fs::path gate = dir_ / "gate";
+  ASSERT_EQ(::mkfifo(gate.c_str(), 0600), 0);
+  std::string foreign = "/dev/shm/ipch-test-foreign-" + marker_;
+  Started s = start({"check", "--sender", kSender + " " + marker_, "--receiver",
+                     misbehave("gate " + gate.string(), marker_), "--contract", kMq, "--max-size", "8192",
+                     "--seed", "10", "--cases", "1", "--messages", "10", "--fault", "none", "--json"});
+  // Opening blocks until the receiver opens its end: the case is running then. The hang guard:
+  // a reader of our own unblocks the open if the receiver never comes.
+  auto opened = std::async(std::launch::async, [&] { return ::open(gate.c_str(), O_WRONLY); });
+  if (opened.wait_for(60s) != std::future_status::ready) {
+    ADD_FAILURE() << "the receiver never opened its gate";
+    int unblock = ::open(gate.c_str(), O_RDONLY | O_NONBLOCK);
+    opened.wait();
+    ::close(unblock);
+  }
+  int fd = opened.get();
+  { std::ofstream(foreign) << "not the programs'"; }
+  if (fd >= 0) ::close(fd);
+  Outcome r = wait_argv(s, 60s);
+  EXPECT_TRUE(r.finished) << r.show();
+  expect_nothing_left(r);
+  EXPECT_EQ(r.rc, 0) << r.show();
+  EXPECT_TRUE(fs::exists(foreign)) << "check removed another process's /dev/shm object\n" << r.show();
+  std::error_code ec;
+  fs::remove(foreign, ec);
+}
+
+// A grandchild in a session of its own is still the harness's to kill (it is the subreaper);
+// expect_nothing_left() finds it by the marker it carries.
+TEST_F(Check, OrphanedGrandchildIsKilled) {
+  Outcome r = check({"--sender", kSender + " " + marker_, "--receiver", misbehave("orphan", marker_), "--contract", kMq,
+                 "--max-size", "8192", "--seed", "6", "--cases", "1", "--messages", "10", "--fault", "none", "--json"},
+                60s);
+  EXPECT_TRUE(r.rc == 0 || r.rc == 1) << r.show();
+}
+
+// --- 7. shards --------------------------------------------------------------------------
+
+TEST_F(Check, ShardsRunEachCaseExactlyOnce) {
+  std::map<std::string, int> seen;
+  for (const char* shard : {"0/2", "1/2"}) {
+    Outcome r = check({"--sender", kSender + " " + marker_, "--receiver", kReceiver + " " + marker_, "--contract", kMq,
+                   "--max-size", "8192", "--seed", "7", "--cases", "5", "--messages", "10", "--fault", "none",
+                   "--shard", shard, "--json"});
+    EXPECT_EQ(r.rc, 0) << r.show();
+    json j = parse(r);
+    EXPECT_FALSE(j["cases"].empty()) << "shard " << shard << " ran nothing\n" << r.show();
+    for (const auto& c : j["cases"]) ++seen[c.value("label", "")];
+  }
+  std::map<std::string, int> want;
+  for (int i = 1; i <= 5; ++i) want["case " + std::to_string(i) + "/5"] = 1;
+  EXPECT_EQ(seen, want);
+}
+
+// --- 8. the corpus and replay ---------------------------------------------------------------
+
+TEST_F(Check, CorpusKeepsFailuresAndReplaysThemFirst) {
+  fs::path corpus = dir_ / "corpus";
+  std::vector<std::string> args{"--sender", kSender + " " + marker_, "--receiver", kBrokenReceiver + " " + marker_,
+                                "--contract", kMq, "--max-size", "8192", "--seed", "8", "--messages", "30",
+                                "--fault", "none", "--corpus", corpus.string(), "--json", "--cases"};
+  args.push_back("2");
+  Outcome first = check(args);
+  EXPECT_EQ(first.rc, 1) << first.show();
+  json j1 = parse(first);
+  std::size_t saved = 0;
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(corpus, ec)) saved += e.path().extension() == ".json";
+  EXPECT_EQ(saved, 2u) << "two failing cases of distinct seeds, two reproducers\n" << first.show();
+
+  args.back() = "1";
+  Outcome second = check(args);
+  EXPECT_EQ(second.rc, 1) << second.show();
+  json j2 = parse(second);
+  std::vector<std::string> labels;
+  for (const auto& c : j2["cases"]) labels.push_back(c.value("label", ""));
+  ASSERT_EQ(labels.size(), saved + 1) << second.show();
+  for (std::size_t i = 0; i < saved; ++i) {
+    EXPECT_EQ(labels[i].rfind("corpus", 0), 0u) << labels[i];
+    EXPECT_EQ(j2["cases"][i].value("verdict", ""), "violations") << j2["cases"][i].dump(2);
+  }
+  EXPECT_EQ(labels.back(), "case 1/1");
+
+  // The first run's reproducer replays to the same verdict.
+  ASSERT_FALSE(j1["cases"].empty());
+  ASSERT_TRUE(j1["cases"][0]["reproducer"].is_string()) << first.show();
+  Outcome replay = harness({"replay", j1["cases"][0]["reproducer"].get<std::string>()});
+  expect_nothing_left(replay);
+  EXPECT_EQ(replay.rc, 1) << replay.show();
+  EXPECT_NE(replay.out.find("reordered"), std::string::npos) << replay.show();
+  EXPECT_NE(replay.out.find("1 of 1 replays gave the recorded verdict 'violations'"), std::string::npos)
+      << replay.show();
+}
+
+}  // namespace
