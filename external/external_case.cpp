@@ -638,8 +638,12 @@ CaseResult Case::run() {
   Violations leaked;
   for (const auto& o : watch.leaked())
     leaked.add(kinds::leaked, o + " was left behind by the programs (only objects named by IPCH_ENDPOINT or inside "
-                                  "IPCH_DIR are cleaned up for them); the harness has removed it");
+                                  "IPCH_DIR are cleaned up for them); " +
+                                  (watch.removes(o) ? std::string("the harness has removed it")
+                                                    : "it is kept, because without an IPC namespace of the case's own "
+                                                      "it may be another process's: remove it once you know"));
   for (const auto& f : watch.remove_all()) out_.notes.push_back("could not remove " + f);
+  watch.end();
   naming::remove_folder(folder_);
   CaseResult result;
   result.seconds = double(monotonic_ns() - t0) / 1e9;

@@ -11,6 +11,7 @@
 #include <fstream>
 #include <memory>
 #include <sstream>
+#include <utility>
 
 #include "naming.hpp"
 
@@ -60,10 +61,24 @@ bool another_harness_owns(const std::string& name) {
 
 }  // namespace
 
+ObjectWatch::ObjectWatch(ObjectWatch&& o) noexcept
+    : endpoint_(std::move(o.endpoint_)),
+      isolated_(o.isolated_),
+      private_shm_(std::exchange(o.private_shm_, false)),
+      mqueue_(std::move(o.mqueue_)),
+      before_(std::move(o.before_)) {}
+
+void ObjectWatch::end() {
+  if (private_shm_) (void)sys::unmount_detached("/dev/shm");
+  private_shm_ = false;
+}
+
 ObjectWatch ObjectWatch::begin(const std::string& scratch, const std::string& endpoint) {
   ObjectWatch w;
   w.endpoint_ = endpoint;
   w.isolated_ = static_cast<bool>(sys::unshare_ipc());
+  // A case folder under /dev/shm (TMPDIR=/dev/shm) would vanish under a private /dev/shm.
+  w.private_shm_ = w.isolated_ && scratch.rfind("/dev/shm", 0) != 0 && sys::unshare_private_dev_shm();
   if (w.isolated_) {
     if (auto fd = sys::open_detached_mqueue(scratch)) w.mqueue_ = std::make_shared<sys::Fd>(std::move(*fd));
   } else if (auto fd = sys::open("/dev/mqueue", O_RDONLY | O_DIRECTORY)) {
@@ -100,7 +115,7 @@ std::vector<std::string> ObjectWatch::leaked() const {
   for (const auto& n : snapshot()) {
     if (before_.count(n)) continue;
     if (n == "posix-mq " + endpoint_ || n == "posix-shm " + endpoint_) continue;
-    if (another_harness_owns(n)) continue;
+    if (!private_shm_ && another_harness_owns(n)) continue;
     // /dev/shm also holds POSIX semaphores (sem.NAME): shared memory of theirs all the same.
     out.push_back(n);
   }
@@ -114,9 +129,12 @@ std::vector<std::string> ObjectWatch::remove_all() const {
   for (const auto& n : leaked()) {
     Result<void> r;
     if (n.rfind("posix-mq /", 0) == 0) {
-      r = sys::mq_unlink(n.substr(9));
+      if (isolated_) r = sys::mq_unlink(n.substr(9));
     } else if (n.rfind("posix-shm /", 0) == 0) {
-      r = sys::shm_unlink(n.substr(10));
+      // In a /dev/shm shared with the machine the name may be someone else's: reported, kept.
+      if (private_shm_) r = sys::shm_unlink(n.substr(10));
+    } else if (!isolated_) {
+      continue;  // a SysV id on the machine's table may be someone else's: reported, kept
     } else {
       auto at = n.find(" id ");
       int id = std::atoi(n.c_str() + at + 4);
@@ -130,12 +148,22 @@ std::vector<std::string> ObjectWatch::remove_all() const {
   return failed;
 }
 
+bool ObjectWatch::removes(const std::string& object) const {
+  if (object.rfind("posix-shm ", 0) == 0) return private_shm_;
+  return isolated_;
+}
+
 std::string ObjectWatch::note() const {
+  if (isolated_ && private_shm_)
+    return "each case ran in its own IPC namespace and with its own /dev/shm: objects left by the programs are "
+           "listed exactly and removed";
   if (isolated_)
     return "each case ran in its own IPC namespace: SysV objects and POSIX queues left by the programs are listed "
-           "exactly and removed; /dev/shm is compared by name";
+           "exactly and removed; /dev/shm could not be made private, so it is compared by name and what is new "
+           "is reported but not removed (it may be another process's)";
   return std::string("not allowed to make an IPC namespace (needs CAP_SYS_ADMIN): leaks are judged by comparing "
-                     "the machine's objects before and after each case") +
+                     "the machine's objects before and after each case, and reported but not removed (they may be "
+                     "another process's)") +
          (mqueue_ ? "" : "; POSIX queues are not listed, because /dev/mqueue is not mounted");
 }
 

@@ -578,6 +578,16 @@ Result<Fd> open_detached_mqueue(const std::string& dir) {
   if (fd < 0) return std::unexpected(std::error_code(open_errno, std::generic_category()));
   return Fd(fd);
 }
+Result<void> unshare_private_dev_shm() {
+  if (::unshare(CLONE_NEWNS) != 0) return last_errno();
+  if (::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) return last_errno();
+  if (::mount("tmpfs", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777") != 0) return last_errno();
+  return {};
+}
+Result<void> unmount_detached(const std::string& path) {
+  if (::umount2(path.c_str(), MNT_DETACH) != 0) return last_errno();
+  return {};
+}
 Result<std::size_t> set_pipe_size(int fd, std::size_t bytes) {
   int r = ::fcntl(fd, F_SETPIPE_SZ, static_cast<int>(bytes));
   if (r < 0) return last_errno();

@@ -209,6 +209,12 @@ Result<void> unshare_ipc();
 // returned descriptor still lists this IPC namespace's queues, and no mount is left behind
 // even if we are SIGKILLed.
 Result<Fd> open_detached_mqueue(const std::string& dir);
+// unshare(CLONE_NEWNS), every mount made private to this namespace, then a fresh tmpfs on
+// /dev/shm: this process and the children it starts after see an empty /dev/shm of their own,
+// which nobody else sees and which vanishes with its mount. EPERM without CAP_SYS_ADMIN.
+Result<void> unshare_private_dev_shm();
+// umount2(path, MNT_DETACH): the mount goes at once, its files with its last user.
+Result<void> unmount_detached(const std::string& path);
 // F_SETPIPE_SZ: a pipe's buffer; returns the size the kernel chose (a page at least).
 Result<std::size_t> set_pipe_size(int fd, std::size_t bytes);
 // Puts `sig` back to its default action (a forked worker must not run the runner's handler).
