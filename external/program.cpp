@@ -193,6 +193,30 @@ bool ended_cleanly_after_sigterm(int st) {
   return (WIFEXITED(st) && WEXITSTATUS(st) == 0) || (WIFSIGNALED(st) && WTERMSIG(st) == SIGTERM);
 }
 
+std::expected<std::string, std::string> find_program(const std::string& name) {
+  auto usable = [](const std::string& path) {
+    std::error_code ec;
+    return std::filesystem::is_regular_file(path, ec) && ::access(path.c_str(), X_OK) == 0;
+  };
+  if (name.find('/') != std::string::npos) {
+    if (usable(name)) return name;
+    std::error_code ec;
+    if (!std::filesystem::exists(name, ec)) return std::unexpected("'" + name + "' does not exist; check the path");
+    return std::unexpected("'" + name + "' is not an executable file; check the path, or chmod +x it");
+  }
+  const char* path = std::getenv("PATH");
+  std::string dirs = path ? path : "/usr/local/bin:/usr/bin:/bin";
+  for (std::size_t at = 0; at <= dirs.size();) {
+    auto colon = dirs.find(':', at);
+    if (colon == std::string::npos) colon = dirs.size();
+    std::string dir = dirs.substr(at, colon - at);
+    std::string candidate = (dir.empty() ? "." : dir) + "/" + name;
+    if (usable(candidate)) return candidate;
+    at = colon + 1;
+  }
+  return std::unexpected("'" + name + "' is not on PATH; give a path to the program (./" + name + " if it is here)");
+}
+
 std::vector<pid_t> children_of_this_process() {
   std::vector<pid_t> out;
   const pid_t self = ::getpid();

@@ -5,6 +5,7 @@
 
 #include <sys/types.h>
 
+#include <expected>
 #include <optional>
 #include <string>
 #include <vector>
@@ -73,6 +74,10 @@ class Program {
 std::string describe_status(int wait_status);
 // True iff `wait_status` is a clean end after the harness's SIGTERM: exit 0 or death by SIGTERM.
 bool ended_cleanly_after_sigterm(int wait_status);
+
+// Where execvp would find `name`: itself if it holds a '/', else the first executable of that
+// name on PATH. Returns the path iff that is an executable file; else one line saying why.
+std::expected<std::string, std::string> find_program(const std::string& name);
 
 // Every process whose parent is this one (orphans reparented to us as the subreaper
 // included), from /proc: what is left to kill after a case.

@@ -18,6 +18,7 @@
 #include "external_case.hpp"
 #include "external_faults.hpp"
 #include "junit.hpp"
+#include "program.hpp"
 #include "reproducer.hpp"
 #include "seed.hpp"
 #include "stop_on_signal.hpp"
@@ -201,6 +202,8 @@ int check(const CheckArgs& a, std::ostream& out, std::ostream& err) {
   if (!sender) return bad("--sender: " + sender.error());
   auto receiver = external::split_command(a.receiver);
   if (!receiver) return bad("--receiver: " + receiver.error());
+  for (const auto& [option, words] : {std::pair{"--sender", &*sender}, std::pair{"--receiver", &*receiver}})
+    if (auto found = external::find_program(words->front()); !found) return bad(std::string(option) + ": " + found.error());
   auto contract = external::parse_contract(a.contract);
   if (!contract) return bad("--contract: " + contract.error());
   if (a.messages == 0) return bad("--messages 0 checks nothing; give 1 or more");
