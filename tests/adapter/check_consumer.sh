@@ -61,6 +61,12 @@ grep -q 'ipc-harness: my-pipe, fault none: pass in 3 cases (seed ' "$work/good.l
 step "the broken mechanism's suite must fail, naming lost and a replay command"
 "$bin" --gtest_filter='BrokenPipe*' >"$work/broken.log" 2>&1 && { cat "$work/broken.log"; fail "the broken mechanism's suite passed"; }
 grep -q '^\[  FAILED  \] BrokenPipe.Properties ' "$work/broken.log" || { cat "$work/broken.log"; fail "BrokenPipe.Properties did not fail"; }
+# Every fault's test too: a kill must not excuse a message dropped before the killed receiver's
+# last one (the delivery checker's fifo rule).
+for f in kill_receiver kill_sender stop eintr errno; do
+  grep -q "^\[  FAILED  \] BrokenPipe/BrokenPipeFaults.Holds/$f," "$work/broken.log" ||
+    { cat "$work/broken.log"; fail "BrokenPipe's $f test did not fail"; }
+done
 grep -q '^  lost: ' "$work/broken.log" || { cat "$work/broken.log"; fail "the broken suite's failure does not name the violation kind lost"; }
 replay=$(grep -m1 '^  replay it: IPCH_REPLAY=' "$work/broken.log" | sed 's/^  replay it: //')
 [ -n "$replay" ] || { cat "$work/broken.log"; fail "the broken suite's failure gives no replay command"; }
