@@ -39,8 +39,11 @@ step "configure and build the consumer against it"
   -DCMAKE_CXX_COMPILER="$cxx" -DCMAKE_CXX_FLAGS="-Wall -Wextra -Werror" >"$work/configure.log" 2>&1 ||
   { cat "$work/configure.log"; fail "configuring the consumer with find_package(ipc_harness) failed"; }
 "$cmake" --build "$work/build" -j2 >"$work/build.log" 2>&1 || { cat "$work/build.log"; fail "building the consumer failed"; }
-# It must have used the installed tree, not this repository's sources.
-if grep -rqs -- "$repo/" "$work/build/CMakeFiles/consumer_test.dir/flags.make"; then
+# It must have used the installed tree, not this repository's sources. The build tree (and so the
+# prefix) may itself lie inside the repository (build/ci in a fresh clone): only flags naming the
+# repository outside the prefix count.
+if grep -oE -- "-I *[^ ]+|-isystem *[^ ]+" "$work/build/CMakeFiles/consumer_test.dir/flags.make" |
+   sed -E 's/^-I *|^-isystem *//' | grep -v -- "^$work/prefix" | grep -qs -- "^$repo/"; then
   fail "the consumer compiled with include paths into $repo: the installed tree is not self-contained"
 fi
 bin=$work/build/consumer_test
