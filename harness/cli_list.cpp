@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "catalogue.hpp"
+#include "external_faults.hpp"
 #include "registry.hpp"
 
 namespace ipch::cli {
@@ -39,7 +40,11 @@ int list_faults(std::ostream& out, bool json) {
   if (json) {
     auto arr = nlohmann::json::array();
     for (const auto& f : faults::catalogue()) arr.push_back(faults::to_json(f));
-    out << nlohmann::json{{"faults", arr}}.dump(2) << "\n";
+    auto programs = nlohmann::json::array();
+    for (const auto& f : external::external_faults())
+      if (f.name != "none")
+        programs.push_back({{"name", f.name}, {"how", f.does}, {"expected", f.expected}});
+    out << nlohmann::json{{"faults", arr}, {"program_faults", programs}}.dump(2) << "\n";
     return 0;
   }
   for (const auto& f : faults::catalogue()) {
@@ -49,6 +54,11 @@ int list_faults(std::ostream& out, bool json) {
                        f.expected);
     for (const auto& p : f.params) out << fmt::format("{:<17} {}: {}\n", "", p.name, p.meaning);
     out << "\n";
+  }
+  out << "Faults for your own programs (ipc-harness check --fault F):\n\n";
+  for (const auto& f : external::external_faults()) {
+    if (f.name == "none") continue;
+    out << fmt::format("{:<17} {}\n{:<17} expected: {}\n\n", f.name, f.does, "", f.expected);
   }
   return 0;
 }
