@@ -580,7 +580,15 @@ Result<Fd> open_detached_mqueue(const std::string& dir) {
 }
 Result<void> unshare_private_dev_shm() {
   if (::unshare(CLONE_NEWNS) != 0) return last_errno();
-  if (::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) return last_errno();
+  // The new tmpfs must not propagate back to the machine: make the nearest mount above it private.
+  // "/" is not a mount point in a chroot; /dev or /dev/shm then usually is.
+  bool private_above = false;
+  for (const char* at : {"/", "/dev", "/dev/shm"})
+    if (::mount(nullptr, at, nullptr, MS_REC | MS_PRIVATE, nullptr) == 0) {
+      private_above = true;
+      break;
+    }
+  if (!private_above) return last_errno();
   if (::mount("tmpfs", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777") != 0) return last_errno();
   return {};
 }
