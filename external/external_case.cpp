@@ -77,7 +77,6 @@ constexpr std::size_t kReadChunk = 64 * 1024;
 struct Message {
   std::uint64_t seq = 0;
   std::vector<std::byte> frame;  // length + envelope
-  bool invoked = false;
 };
 
 std::uint64_t now_ms() { return monotonic_ns() / 1'000'000; }
@@ -155,7 +154,6 @@ class Case {
   bool sender_blocked_ = false;          // the last write to the sender's stdin met a full pipe
   bool sender_done_ = false;             // no sender will run again (finished, or killed under eof)
   bool sender_clean_ = false;            // the last sender exited 0 after reading stdin to EOF
-  bool sender_killed_ = false;
 
   std::optional<FrameReader> reader_;
   bool ready_ = false;
@@ -168,7 +166,6 @@ class Case {
   std::optional<int> receiver_status_;  // eof: how the receiver ended, judged with the sender's end
   std::string receiver_who_;
   bool terminating_ = false;
-  std::uint64_t terminated_at_ = 0;
 
   bool fired_ = false, active_ = false, held_ = false;
   std::uint64_t last_progress_ = 0, last_receipt_ = 0;
@@ -255,7 +252,6 @@ void Case::give() {
     Message& m = msgs_[next_];
     if (off_ == 0) {
       // Given again after a kill-sender restart: a second invocation of the same message.
-      m.invoked = true;
       event(EventKind::send_invoked, sender_worker_, m.seq, 0, m.frame.size() - kFrameHeader);
       given_to_.push_back(m.seq);
     }
@@ -399,7 +395,6 @@ void Case::fire_on_given(std::uint64_t given) {
   if (fault_->name == "kill-sender") {
     fault_event(FaultAction::killed, sender_worker_);
     kill(sender_, sender_worker_, true);
-    sender_killed_ = true;
     if (eof()) sender_done_ = true;  // the stream dies with its sender: nothing is restarted
     else start(true);
   } else if (fault_->name == "stop-sender") {
@@ -600,7 +595,6 @@ CaseResult Case::run() {
         bool quiet = now_ms() - std::max(last_receipt_, last_progress_) >= c_.stall_ms / 4;
         if ((all_arrived() && (sender_done_ || !sender_)) || (sender_done_ && quiet)) {
           terminating_ = true;
-          terminated_at_ = now_ms();
           receiver_->signal(SIGCONT);  // a stopped receiver could not act on SIGTERM
           receiver_->signal(SIGTERM);
           progress();
