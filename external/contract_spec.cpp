@@ -8,15 +8,16 @@ namespace ipch::external {
 namespace {
 
 constexpr std::uint32_t kMaxWindow = 1000000;
-constexpr const char* kChoices = "reliable, lossy, fifo, unordered, boundaries, bytes, eof, window=N";
+constexpr const char* kChoices = "reliable, lossy, fifo, unordered, boundaries, bytes, eof, restart, no-restart, window=N";
 
 // Each pair: its two words, the first the default. Which one was given, and where, is kept so
 // that a conflict names both words as the user wrote them.
-enum Pair { delivery, ordering, boundaries, kPairs };
+enum Pair { delivery, ordering, boundaries, restart, kPairs };
 constexpr std::array<std::array<std::string_view, 2>, kPairs> kWords = {{
     {"reliable", "lossy"},
     {"fifo", "unordered"},
     {"boundaries", "bytes"},
+    {"restart", "no-restart"},
 }};
 
 std::string_view trim(std::string_view s) {
@@ -91,6 +92,7 @@ std::expected<ProgramContract, std::string> parse_contract(std::string_view list
   pc.contract.boundaries = chosen[boundaries].value_or(0) == 0;
   pc.contract.end_of_stream = eof ? EndOfStream::after_close_or_death : EndOfStream::none;
   pc.eof = eof;
+  pc.restart = chosen[restart] ? *chosen[restart] == 0 : !eof;
   pc.window = window.value_or(1);
   return pc;
 }
@@ -103,6 +105,8 @@ std::string to_string(const ProgramContract& c) {
   out += ',';
   out += kWords[boundaries][c.contract.boundaries ? 0 : 1];
   if (c.eof) out += ",eof";
+  out += ',';
+  out += kWords[restart][c.restart ? 0 : 1];
   out += ",window=" + std::to_string(c.window);
   return out;
 }

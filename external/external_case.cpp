@@ -10,6 +10,7 @@
 #include <optional>
 #include <set>
 
+#include "acks.hpp"
 #include "diagnosis.hpp"
 #include "envelope.hpp"
 #include "external_faults.hpp"
@@ -110,6 +111,10 @@ class Case {
   // --- programs
   void start(bool sender);
   void give();                  // writes frames into the sender's stdin
+  void read_sender();           // reads the sender's stdout: acknowledgements, or its own output
+  void acknowledge();           // the next message given to the sender is in the channel
+  void keep_output(std::span<const std::byte> bytes);
+  void bury_sender();           // a sender killed by the fault: its last acknowledgements, its end
   void read_receiver();         // reads the receiver's stdout and takes its frames
   void take(std::span<const std::byte> msg);
   void flush_stream(bool at_end);
@@ -130,6 +135,8 @@ class Case {
   void progress() { last_progress_ = now_ms(); }
   bool all_arrived() const { return intact_.size() == msgs_.size(); }
   bool eof() const { return c_.contract.eof; }
+  bool restart() const { return c_.contract.restart; }
+  std::size_t fully_given() const { return given_to_.size() - (off_ > 0 ? 1 : 0); }
   std::uint32_t add_worker(WorkerRole role, std::uint32_t rank, pid_t pid);
   void stall();
   void finish_case();
@@ -154,6 +161,9 @@ class Case {
   bool sender_blocked_ = false;          // the last write to the sender's stdin met a full pipe
   bool sender_done_ = false;             // no sender will run again (finished, or killed under eof)
   bool sender_clean_ = false;            // the last sender exited 0 after reading stdin to EOF
+  AckReader acks_;                       // the current sender's stdout
+  std::vector<std::byte> undecided_;     // its first bytes, until they say whether it acknowledges
+  AckReader::Level sender_level_ = AckReader::Level::unknown;  // the highest any sender spoke
 
   std::optional<FrameReader> reader_;
   bool ready_ = false;
@@ -163,8 +173,11 @@ class Case {
   std::vector<std::byte> stream_;        // `bytes`: the receiver's frames joined
   std::uint64_t received_ = 0;           // messages written out, over every receiver
   std::set<std::uint64_t> intact_;
-  std::optional<int> receiver_status_;  // eof: how the receiver ended, judged with the sender's end
+  // A receiver that ended by itself (not killed, not told): how, judged with the sender's end.
+  std::optional<int> receiver_status_;
   std::string receiver_who_;
+  std::uint64_t receiver_wrote_ = 0;     // messages written out when it ended
+  bool ended_before_sender_ = false;     // no sender had finished when it ended
   bool terminating_ = false;
 
   bool fired_ = false, active_ = false, held_ = false;
@@ -218,7 +231,7 @@ void Case::start(bool sender) {
   for (auto& kv : fiu_environment(c_.fault, derive_seed(c_.seed, spec.name))) spec.env.push_back(kv);
   spec.stderr_path = dir_ + "/" + spec.name + ".stderr";
   spec.feed_stdin = sender;
-  spec.read_stdout = !sender;
+  spec.read_stdout = true;  // a receiver's frames; a sender's acknowledgements (or its own output)
   stderr_files_.push_back(spec.stderr_path);
   auto p = Program::start(spec);
   if (!p) {
@@ -237,6 +250,8 @@ void Case::start(bool sender) {
     given_to_.clear();
     off_ = 0;  // a message cut off in the killed sender's stdin is given again whole
     sender_blocked_ = false;
+    acks_ = AckReader();
+    undecided_.clear();
   } else {
     receiver_.emplace(std::move(*p));
     receiver_worker_ = w;
@@ -274,6 +289,79 @@ void Case::give() {
     fire_on_given(next_);
   }
   if (sender_ && next_ == msgs_.size() && sender_->stdin_fd() >= 0) sender_->close_stdin();  // EOF: all given
+}
+
+void Case::read_sender() {
+  if (!sender_ || sender_->stdout_fd() < 0) return;
+  std::vector<std::byte> chunk(kReadChunk);
+  // Bounded: a sender that floods its stdout is read a few chunks a turn; a dead one to the end.
+  const int most = sender_->status() ? 1024 : 16;
+  for (int rounds = 0; rounds < most && sender_->stdout_fd() >= 0; ++rounds) {
+    auto n = sys::read(sender_->stdout_fd(), chunk);
+    if (!n || *n == 0) {
+      if (!n && n.error() == std::errc::resource_unavailable_try_again) break;
+      sender_->close_stdout();
+      break;
+    }
+    auto bytes = std::span<const std::byte>(chunk).first(*n);
+    const AckReader::Level before = acks_.level();
+    std::uint64_t completed = acks_.feed(bytes);
+    if (acks_.level() == AckReader::Level::unknown) {
+      undecided_.insert(undecided_.end(), bytes.begin(), bytes.end());
+    } else if (acks_.level() == AckReader::Level::plain) {
+      if (before == AckReader::Level::unknown) keep_output(undecided_);
+      keep_output(bytes);
+    }
+    sender_level_ = std::max(sender_level_, acks_.level());
+    for (std::uint64_t i = 0; i < completed && !protocol_broken_; ++i) acknowledge();
+    if (acks_.malformed()) {
+      protocol(sender_->who() + " wrote to stdout " + acks_.why() + with_stderr(*sender_));
+      sender_->close_stdout();
+      return;
+    }
+    if (protocol_broken_) return;
+  }
+}
+
+void Case::acknowledge() {
+  const std::uint64_t acked = acks_.acks() - 1;  // this acknowledgement's index
+  if (acked >= fully_given()) {
+    protocol(sender_->who() + " wrote acknowledgement " + std::to_string(acked + 1) + " after being given " +
+             std::to_string(fully_given()) +
+             " whole messages; the n-th acknowledgement says that the first n messages given to it are in the channel" +
+             with_stderr(*sender_));
+    return;
+  }
+  std::uint64_t seq = given_to_[acked];
+  event(EventKind::send_ok, sender_worker_, seq, 0, msgs_[seq].frame.size() - kFrameHeader);
+  progress();
+}
+
+// A sender that does not acknowledge may write what it likes to stdout: it goes where its stderr
+// goes, as it always did, for the user to read beside the verdict.
+void Case::keep_output(std::span<const std::byte> bytes) {
+  if (bytes.empty()) return;
+  auto f = sys::open(sender_->spec().stderr_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+  if (f) (void)sys::write(f->get(), bytes);
+}
+
+// Killed by the fault: the acknowledgements it wrote before it died are in its stdout pipe, and
+// make those messages definite; the rest of what it was given stays indeterminate.
+void Case::bury_sender() {
+  sender_->kill_and_reap();
+  read_sender();
+  const std::size_t given = given_to_.size();
+  if (acks_.level() == AckReader::Level::acknowledged)
+    out_.notes.push_back(sender_->who() + " was killed after acknowledging " + std::to_string(acks_.acks()) +
+                         " of the " + std::to_string(given) + " messages it was given: " +
+                         std::to_string(acks_.acks()) + " definite, " + std::to_string(given - acks_.acks()) +
+                         " indeterminate");
+  else
+    out_.notes.push_back(sender_->who() + " was killed without acknowledging any message: the " +
+                         std::to_string(given) +
+                         " messages it was given are indeterminate (a sender that acknowledges each message it "
+                         "hands to the channel makes them definite)");
+  kill(sender_, sender_worker_, true);
 }
 
 void Case::take(std::span<const std::byte> msg) {
@@ -372,8 +460,8 @@ void Case::bury_receiver() {
   stream_.clear();
   dying_ = false;
   receiver_killed_ = true;
-  if (eof()) {
-    // Under eof the stream lives and dies with its two processes: what was in it is lost with it.
+  if (!restart()) {
+    // The stream lives and dies with its two processes: what was in it is lost with it.
     out_.contract.killed_receiver_window = 0;
     receiver_done_ = true;
   } else {
@@ -394,8 +482,8 @@ void Case::fire_on_given(std::uint64_t given) {
   fired_ = true;
   if (fault_->name == "kill-sender") {
     fault_event(FaultAction::killed, sender_worker_);
-    kill(sender_, sender_worker_, true);
-    if (eof()) sender_done_ = true;  // the stream dies with its sender: nothing is restarted
+    bury_sender();
+    if (!restart()) sender_done_ = true;  // the stream dies with its sender: nothing is restarted
     else start(true);
   } else if (fault_->name == "stop-sender") {
     fault_event(FaultAction::stopped, sender_worker_);
@@ -453,21 +541,33 @@ void Case::release() {
 void Case::sender_exited() {
   int st = *sender_->status();
   bool clean = WIFEXITED(st) && WEXITSTATUS(st) == 0;
+  read_sender();  // the acknowledgements it wrote before it exited
+  if (protocol_broken_) return;
   event(EventKind::exited, sender_worker_, 0, WIFSIGNALED(st) ? -WTERMSIG(st) : WEXITSTATUS(st), 0, Damage::none,
         sender_worker_, false);
   std::string given = std::to_string(next_) + " of " + std::to_string(msgs_.size()) + " messages";
   if (clean && next_ == msgs_.size() && sender_->stdin_fd() < 0 && off_ == 0) {
-    for (std::uint64_t seq : given_to_) event(EventKind::send_ok, sender_worker_, seq, 0, msgs_[seq].frame.size() - kFrameHeader);
+    if (acks_.level() != AckReader::Level::acknowledged) {
+      for (std::uint64_t seq : given_to_)
+        event(EventKind::send_ok, sender_worker_, seq, 0, msgs_[seq].frame.size() - kFrameHeader);
+    } else if (acks_.acks() < given_to_.size()) {
+      // Its acknowledged messages are definite already; the rest stay indeterminate.
+      protocol(sender_->who() + " exited 0 after acknowledging " + std::to_string(acks_.acks()) + " of the " +
+               std::to_string(given_to_.size()) +
+               " messages it was given; a sender that acknowledges acknowledges every message it hands to the "
+               "channel" +
+               with_stderr(*sender_));
+    }
     sender_clean_ = true;
   } else if (clean) {
     protocol(sender_->who() + " exited 0 after being given " + given +
              "; a sender must read stdin to its end (EOF) and send every frame before it exits" + with_stderr(*sender_));
-  } else if (eof() && receiver_killed_) {
-    // Under eof a killed receiver ends the stream: reporting an error is what the sender should do.
-  } else if (eof() && receiver_status_) {
-    protocol(receiver_who_ + " " + describe_status(*receiver_status_) + " after writing out " +
-             std::to_string(received_) + " of " + std::to_string(msgs_.size()) +
-             " messages, before the sender had closed; the sender then " + describe_status(st));
+  } else if (!restart() && receiver_killed_) {
+    // Without restart a killed receiver ends the stream: reporting an error is what the sender should do.
+  } else if (receiver_status_) {
+    protocol(receiver_who_ + " " + describe_status(*receiver_status_) + " by itself after writing out " +
+             std::to_string(receiver_wrote_) + " of " + std::to_string(msgs_.size()) +
+             " messages, before the sender had finished; the sender then " + describe_status(st));
   } else {
     protocol(sender_->who() + " " + describe_status(st) + " after being given " + given + with_stderr(*sender_));
   }
@@ -477,6 +577,9 @@ void Case::sender_exited() {
 }
 
 void Case::receiver_exited() {
+  // A receiver that saw end of stream may exit before its sender is reaped: the sender's end,
+  // when it has come, is taken first, so that "before the sender had finished" is true.
+  if (sender_ && sender_->reap()) sender_exited();
   const std::uint32_t by = receiver_worker_;
   if (held_) release();  // a receiver that is gone holds nothing back: everything it wrote must be read
   read_receiver();  // whatever it wrote before it exited is in the pipe
@@ -498,14 +601,18 @@ void Case::receiver_exited() {
       protocol(who + " " + describe_status(st) + " after the harness's SIGTERM; a receiver ends with status 0 (or "
                                                  "dies by SIGTERM) when told to" +
                with_stderr(*receiver_));
-  } else if (eof()) {
-    // Judged once the sender has ended too: a receiver may see end of stream and exit before the
-    // harness has reaped the sender that closed it.
+  } else if (eof() || (WIFEXITED(st) && WEXITSTATUS(st) == 0)) {
+    // Ended by itself: judged on what it delivered, once the sender has ended too. Without eof
+    // that is allowed, with status 0; under eof it is required.
     receiver_status_ = st;
     receiver_who_ = who + with_stderr(*receiver_);
+    receiver_wrote_ = received_;
+    ended_before_sender_ = !sender_done_;
   } else {
-    protocol(who + " " + describe_status(st) + " on its own" + after +
-             "; without eof in the contract a receiver runs until the harness sends SIGTERM" + with_stderr(*receiver_));
+    protocol(who + " " + describe_status(st) + " by itself" + after +
+             "; a receiver ends with status 0, by itself once its sender has finished, or when the harness sends "
+             "SIGTERM" +
+             with_stderr(*receiver_));
   }
   if (!protocol_broken_ && reader_ && reader_->pending() && !terminating_)
     protocol(who + " ended in the middle of a frame: " + reader_->describe_pending());
@@ -534,6 +641,9 @@ void Case::stall() {
   if (sender_done_ && eof() && receiver_)
     out_.notes.push_back(receiver_->who() + " did not end by itself within " + std::to_string(idle) +
                          " ms after the sender closed (the contract says eof)");
+  if (receiver_status_ && ended_before_sender_ && sender_)
+    out_.notes.push_back(receiver_who_ + " ended by itself after writing out " + std::to_string(receiver_wrote_) +
+                         " of " + std::to_string(msgs_.size()) + " messages, before the sender had finished");
 }
 
 CaseResult Case::run() {
@@ -554,7 +664,7 @@ CaseResult Case::run() {
     last_progress_ = now_ms();
     while (!done_) {
       std::vector<pollfd> fds{{signals.fd(), POLLIN, 0}};
-      int rx = -1, tx = -1, rxp = -1, txp = -1;
+      int rx = -1, tx = -1, ax = -1, rxp = -1, txp = -1;
       if (receiver_ && receiver_->stdout_fd() >= 0 && !held_) {
         rx = static_cast<int>(fds.size());
         fds.push_back({receiver_->stdout_fd(), POLLIN, 0});
@@ -562,6 +672,10 @@ CaseResult Case::run() {
       if (sender_ && sender_->stdin_fd() >= 0 && next_ < msgs_.size()) {
         tx = static_cast<int>(fds.size());
         fds.push_back({sender_->stdin_fd(), POLLOUT, 0});
+      }
+      if (sender_ && sender_->stdout_fd() >= 0) {
+        ax = static_cast<int>(fds.size());
+        fds.push_back({sender_->stdout_fd(), POLLIN, 0});
       }
       if (receiver_) {
         rxp = static_cast<int>(fds.size());
@@ -578,6 +692,7 @@ CaseResult Case::run() {
         break;
       }
       if (rx >= 0 && fds[rx].revents) read_receiver();
+      if (ax >= 0 && fds[ax].revents) read_sender();
       if (tx >= 0 && fds[tx].revents) give();
       if (rxp >= 0 && receiver_ && fds[rxp].revents && receiver_->reap()) receiver_exited();
       if (txp >= 0 && sender_ && fds[txp].revents && sender_->reap()) sender_exited();
@@ -588,10 +703,9 @@ CaseResult Case::run() {
       if (active_ && idle >= c_.stall_ms / 2) release();  // a fallback: the sender neither exits nor blocks visibly
       // The end. Under eof both programs end by themselves. Otherwise the receiver is told to end
       // once everything arrived, or once the senders are done and nothing more arrives.
-      if (eof()) {
-        if (sender_done_ && receiver_done_) done_ = true;
-        if (receiver_done_ && !sender_ && !sender_done_) done_ = true;
-      } else if (!terminating_ && receiver_ && ready_ && !active_) {
+      if (receiver_done_ && (sender_done_ || !sender_)) {
+        done_ = true;  // a receiver that ended (by itself, when told, or killed without restart), and no sender
+      } else if (!eof() && !terminating_ && receiver_ && ready_ && !active_) {
         bool quiet = now_ms() - std::max(last_receipt_, last_progress_) >= c_.stall_ms / 4;
         if ((all_arrived() && (sender_done_ || !sender_)) || (sender_done_ && quiet)) {
           terminating_ = true;
@@ -599,8 +713,6 @@ CaseResult Case::run() {
           receiver_->signal(SIGTERM);
           progress();
         }
-      } else if (terminating_ && receiver_done_ && (sender_done_ || !sender_)) {
-        done_ = true;
       }
       if (done_) break;
       if (idle >= c_.stall_ms && !(sender_done_ && !eof() && !terminating_)) {
@@ -643,6 +755,15 @@ CaseResult Case::run() {
   result.seconds = double(monotonic_ns() - t0) / 1e9;
   result.outcome = std::move(out_);
   result.report = check_all(result.outcome);
+  // A receiver that ended by itself while its sender still had messages for it is the cause of
+  // what never arrived (or of the sender's hang).
+  bool owed = result.outcome.deadlock;
+  for (const auto& v : result.report.violations) owed = owed || v.kind == kinds::lost;
+  if (owed && receiver_status_ && ended_before_sender_ && !protocol_broken_)
+    protocol_.add(kinds::protocol,
+                  receiver_who_ + " " + describe_status(*receiver_status_) + " by itself after writing out " +
+                      std::to_string(receiver_wrote_) + " of " + std::to_string(msgs_.size()) +
+                      " messages, before the sender had finished: what it left in the channel never arrived");
   auto extra = protocol_.take();
   for (auto& v : leaked.take()) extra.push_back(std::move(v));
   if (!extra.empty()) {
@@ -650,6 +771,11 @@ CaseResult Case::run() {
     if (result.report.verdict == "pass") result.report.verdict = "violations";
   }
   result.stderr_files = std::move(stderr_files_);
+  result.sender_level = to_string(sender_level_);
+  result.receiver_end = receiver_status_                   ? "by itself"
+                        : terminating_                     ? "on SIGTERM"
+                        : receiver_killed_ && !restart()   ? "killed"
+                                                           : "stopped by the harness";
   return result;
 }
 

@@ -4,9 +4,10 @@
 // own rules (kind `protocol`).
 //
 // How the history is made: every message the harness gives a sender is `send_invoked` as its
-// frame starts going into the sender's stdin; it becomes `send_ok` when that sender exits 0
-// after reading stdin to EOF. Messages given to a sender that was killed stay indeterminate: they
-// may be lost, never duplicated. Every frame a receiver writes out is `received`, judged by its
+// frame starts going into the sender's stdin; it becomes `send_ok` when the sender acknowledges
+// it (an empty frame on its stdout), or, for a sender that does not acknowledge, when it exits 0
+// after reading stdin to EOF. Messages given to a killed sender and not acknowledged stay
+// indeterminate: they may be lost, never duplicated. Every frame a receiver writes out is `received`, judged by its
 // envelope (sender, seq, length, hash). Under `bytes`, a receiver's frames are joined into one
 // stream and cut into messages by the envelopes' lengths.
 #pragma once
@@ -45,6 +46,10 @@ struct CaseResult {
   RunOutcome outcome;                 // history, contract, notes, leftovers, deadlock, diagnosis
   Report report;                      // every checker, protocol violations included
   std::vector<std::string> stderr_files;  // each program's stderr, kept in the case folder
+  // Which level of the protocol the programs spoke: the sender "acknowledged" (each message it
+  // handed to the channel), "plain" (wrote something else to stdout) or "silent"; the receiver
+  // ended "by itself", "on SIGTERM", or was "killed"/"stopped" by the harness.
+  std::string sender_level, receiver_end;
   double seconds = 0;
 };
 

@@ -13,14 +13,14 @@ constexpr ExternalFault kFaults[] = {
     {"none", Side::none, "no fault", "every message arrives once, intact, in the declared order"},
     {"kill-sender", Side::sender,
      "SIGKILL to the sender's process group once the at-th message has been given to it; a new sender continues "
-     "with the messages not yet given (under eof: nothing is restarted)",
-     "nothing duplicated; messages given to the killed sender may be lost (indeterminate); under eof the receiver "
-     "ends by itself or with an error, never hangs"},
+     "with the messages not yet given (under no-restart: nothing is restarted)",
+     "nothing duplicated; messages the killed sender acknowledged arrive; the rest it was given may be lost "
+     "(indeterminate); under no-restart the receiver ends by itself or when told, never hangs"},
     {"kill-receiver", Side::receiver,
      "SIGKILL to the receiver's process group once it has written out the at-th message; a new receiver takes over "
-     "the channel and writes a new ready frame (under eof: nothing is restarted)",
-     "at most window=N messages per kill lost, nothing duplicated; under eof the sender ends (an error is fine), "
-     "never hangs"},
+     "the channel and writes a new ready frame (under no-restart: nothing is restarted)",
+     "at most window=N messages per kill lost, nothing duplicated; under no-restart the sender ends (an error is "
+     "fine), never hangs"},
     {"stop-sender", Side::sender,
      "SIGSTOP to the sender once the at-th message has been given to it, SIGCONT once it has exited or its stdin "
      "is full",

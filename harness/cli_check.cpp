@@ -43,6 +43,7 @@ struct Done {
   std::string reproducer;  // path, when it failed
   double seconds = 0;
   int interrupted_by = 0;  // SIGINT or SIGTERM during the case
+  std::string sender_level, receiver_end;  // the protocol level each program spoke
 };
 
 // A signal during a case (the case's own handler saw it) or between cases (StopOnSignal's).
@@ -86,6 +87,8 @@ Done run_one(const std::string& label, const CaseSpec& spec, const std::string& 
   d.notes = r.outcome.notes;
   d.notes.insert(d.notes.end(), r.report.notes.begin(), r.report.notes.end());
   d.seconds = r.seconds;
+  d.sender_level = r.sender_level;
+  d.receiver_end = r.receiver_end;
   for (const auto& b : r.outcome.diagnosis) d.notes.push_back("at the stall: " + b.summary());
   if (r.outcome.interrupted_by) d.verdict = "error";
   d.interrupted_by = r.outcome.interrupted_by;
@@ -249,7 +252,8 @@ int check(const CheckArgs& a, std::ostream& out, std::ostream& err) {
   int interrupted = 0;
   auto report = [&](const Done& d) {
     if (a.json) return;
-    out << fmt::format("{} {} (seed {}): {} ({:.2f} s)\n", d.label, d.spec.fault, d.spec.seed, d.verdict, d.seconds);
+    out << fmt::format("{} {} (seed {}): {} ({:.2f} s; sender {}, receiver ended {})\n", d.label, d.spec.fault,
+                       d.spec.seed, d.verdict, d.seconds, d.sender_level, d.receiver_end);
     if (d.verdict == "pass") return;
     if (d.interrupted_by)
       out << "  interrupted by SIG" << sigabbrev_np(d.interrupted_by) << ": the programs were killed and their objects removed\n";
@@ -311,6 +315,7 @@ int check(const CheckArgs& a, std::ostream& out, std::ostream& err) {
       for (const auto& v : d.violations) viol.push_back(to_json(v));
       cases.push_back({{"label", d.label}, {"fault", d.spec.fault}, {"seed", d.spec.seed}, {"verdict", d.verdict},
                        {"violations", viol}, {"notes", d.notes}, {"seconds", d.seconds},
+                       {"sender_level", d.sender_level}, {"receiver_end", d.receiver_end},
                        {"reproducer", d.reproducer.empty() ? nlohmann::json(nullptr) : nlohmann::json(d.reproducer)}});
     }
     int rc = exit_code_of(done);

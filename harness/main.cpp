@@ -119,7 +119,10 @@ int main(int argc, char** argv) {
   check->add_option("--sender", check_args.sender, "the sender's command line (split like a shell, run without one)")->required();
   check->add_option("--receiver", check_args.receiver, "the receiver's command line")->required();
   check->add_option("--contract", check_args.contract,
-                    "reliable|lossy,fifo|unordered,boundaries|bytes[,eof][,window=N] (default reliable,fifo,boundaries)");
+                    "reliable|lossy,fifo|unordered,boundaries|bytes[,eof][,restart|no-restart][,window=N] "
+                    "(default reliable,fifo,boundaries; restart unless eof). eof: the receiver must end by itself "
+                    "once its sender has finished; restart: after a kill a new program takes over the channel; "
+                    "window=N: a killed receiver may lose N messages");
   check->add_option("--fault", check_args.faults, "a fault for programs, repeatable (default: all, cycled over the cases)");
   check->add_option("--cases", check_args.cases, "how many cases (default 16)");
   check->add_option("--messages", check_args.messages, "messages per case (default 100)");

@@ -28,7 +28,25 @@ TEST(ContractSpec, TheDefaultIsReliableFifoBoundariesWithoutEof) {
   EXPECT_TRUE(c.contract.boundaries);
   EXPECT_EQ(c.contract.end_of_stream, EndOfStream::none);
   EXPECT_FALSE(c.eof);
+  EXPECT_TRUE(c.restart);
   EXPECT_EQ(c.window, 1u);
+}
+
+// The two ideas are separate words; only their default is tied: eof alone means no-restart, as it
+// did before the words existed, so a contract written then keeps its meaning.
+TEST(ContractSpec, RestartIsItsOwnWordWithADefaultThatFollowsEof) {
+  EXPECT_TRUE(ok("reliable").restart);
+  EXPECT_FALSE(ok("eof").restart);
+  EXPECT_TRUE(ok("eof,restart").restart);
+  EXPECT_TRUE(ok("eof,restart").eof);
+  EXPECT_FALSE(ok("no-restart").restart);
+  EXPECT_FALSE(ok("no-restart").eof);
+  EXPECT_EQ(ok("no-restart").contract.end_of_stream, EndOfStream::none);
+  EXPECT_EQ(ok("eof,restart").contract.end_of_stream, EndOfStream::after_close_or_death);
+  EXPECT_EQ(error_of("restart,no-restart"),
+            "contract words 'restart' and 'no-restart' contradict each other: choose one of them");
+  EXPECT_EQ(error_of("restart,restart"), "contract word 'restart' appears twice: give it once");
+  EXPECT_NE(error_of("norestart").find("restart, no-restart"), std::string::npos);
 }
 
 TEST(ContractSpec, EachWordSetsItsField) {
@@ -59,7 +77,7 @@ TEST(ContractSpec, OrderAndBlanksAroundWordsDoNotMatter) {
 TEST(ContractSpec, AnUnknownWordListsTheChoices) {
   EXPECT_EQ(error_of("relaible"),
             "contract word 'relaible' is not one of: reliable, lossy, fifo, unordered, boundaries, bytes, eof, "
-            "window=N");
+            "restart, no-restart, window=N");
   EXPECT_NE(error_of("reliable,FIFO").find("'FIFO'"), std::string::npos);
   EXPECT_NE(error_of("reliable,fifo boundaries").find("'fifo boundaries'"), std::string::npos);
   EXPECT_NE(error_of("window").find("'window'"), std::string::npos);
@@ -103,13 +121,13 @@ TEST(ContractSpec, EmptyListsAndEmptyWordsAreRefused) {
 
 // Every contract there is: the canonical list names each choice, and parses back to it.
 TEST(ContractSpec, CanonicalListRoundTrips) {
-  EXPECT_EQ(to_string(ok(kDefaultContract)), "reliable,fifo,boundaries,window=1");
-  EXPECT_EQ(to_string(ok("window=5,eof,bytes,unordered,lossy")), "lossy,unordered,bytes,eof,window=5");
+  EXPECT_EQ(to_string(ok(kDefaultContract)), "reliable,fifo,boundaries,restart,window=1");
+  EXPECT_EQ(to_string(ok("window=5,eof,bytes,unordered,lossy")), "lossy,unordered,bytes,eof,no-restart,window=5");
   for (const char* d : {"reliable", "lossy"}) {
     for (const char* o : {"fifo", "unordered"}) {
       for (const char* b : {"boundaries", "bytes"}) {
         for (const char* e : {"", ",eof"}) {
-          for (const char* w : {",window=1", ",window=77", ",window=1000000"}) {
+          for (const char* w : {",restart,window=1", ",no-restart,window=77", ",restart,window=1000000"}) {
             std::string list = std::string(d) + "," + o + "," + b + e + w;
             ProgramContract c = ok(list);
             EXPECT_EQ(to_string(c), list);
@@ -119,6 +137,7 @@ TEST(ContractSpec, CanonicalListRoundTrips) {
             EXPECT_EQ(again.contract.boundaries, c.contract.boundaries);
             EXPECT_EQ(again.contract.end_of_stream, c.contract.end_of_stream);
             EXPECT_EQ(again.eof, c.eof);
+            EXPECT_EQ(again.restart, c.restart);
             EXPECT_EQ(again.window, c.window);
           }
         }
