@@ -136,7 +136,10 @@ class Case {
   bool all_arrived() const { return intact_.size() == msgs_.size(); }
   bool eof() const { return c_.contract.eof; }
   bool restart() const { return c_.contract.restart; }
-  std::size_t fully_given() const { return given_to_.size() - (off_ > 0 ? 1 : 0); }
+  // Messages whose whole frame is in the current sender's stdin: the last one given may be partly in.
+  std::size_t fully_given() const {
+    return given_to_.size() - (!given_to_.empty() && next_ < msgs_.size() && given_to_.back() == msgs_[next_].seq);
+  }
   std::uint32_t add_worker(WorkerRole role, std::uint32_t rank, pid_t pid);
   void stall();
   void finish_case();
@@ -265,8 +268,9 @@ void Case::start(bool sender) {
 void Case::give() {
   while (sender_ && sender_->stdin_fd() >= 0 && next_ < msgs_.size()) {
     Message& m = msgs_[next_];
-    if (off_ == 0) {
-      // Given again after a kill-sender restart: a second invocation of the same message.
+    if (given_to_.empty() || given_to_.back() != m.seq) {
+      // Once per sender, whatever the writes it takes (a full pipe says EAGAIN before a byte goes);
+      // given again after a kill-sender restart: a second invocation of the same message.
       event(EventKind::send_invoked, sender_worker_, m.seq, 0, m.frame.size() - kFrameHeader);
       given_to_.push_back(m.seq);
     }
@@ -774,8 +778,8 @@ CaseResult Case::run() {
   result.sender_level = to_string(sender_level_);
   result.receiver_end = receiver_status_                   ? "by itself"
                         : terminating_                     ? "on SIGTERM"
-                        : receiver_killed_ && !restart()   ? "killed"
-                                                           : "stopped by the harness";
+                        : receiver_killed_ && !restart()   ? "by a kill"
+                                                           : "by the harness";
   return result;
 }
 

@@ -48,7 +48,8 @@ struct CaseResult {
   std::vector<std::string> stderr_files;  // each program's stderr, kept in the case folder
   // Which level of the protocol the programs spoke: the sender "acknowledged" (each message it
   // handed to the channel), "plain" (wrote something else to stdout) or "silent"; the receiver
-  // ended "by itself", "on SIGTERM", or was "killed"/"stopped" by the harness.
+  // ended "by itself", "on SIGTERM", "by a kill" (the fault, under no-restart) or "by the harness"
+  // (after a hang or a protocol breach).
   std::string sender_level, receiver_end;
   double seconds = 0;
 };
