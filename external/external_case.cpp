@@ -165,6 +165,7 @@ class Case {
   bool sender_done_ = false;             // no sender will run again (finished, or killed under eof)
   bool sender_clean_ = false;            // the last sender exited 0 after reading stdin to EOF
   AckReader acks_;                       // the current sender's stdout
+  std::uint64_t acked_ = 0;              // its acknowledgements taken (send_ok) so far
   std::vector<std::byte> undecided_;     // its first bytes, until they say whether it acknowledges
   AckReader::Level sender_level_ = AckReader::Level::unknown;  // the highest any sender spoke
 
@@ -254,6 +255,7 @@ void Case::start(bool sender) {
     off_ = 0;  // a message cut off in the killed sender's stdin is given again whole
     sender_blocked_ = false;
     acks_ = AckReader();
+    acked_ = 0;
     undecided_.clear();
   } else {
     receiver_.emplace(std::move(*p));
@@ -328,7 +330,7 @@ void Case::read_sender() {
 }
 
 void Case::acknowledge() {
-  const std::uint64_t acked = acks_.acks() - 1;  // this acknowledgement's index
+  const std::uint64_t acked = acked_++;  // this acknowledgement's index: one chunk may complete many
   if (acked >= fully_given()) {
     protocol(sender_->who() + " wrote acknowledgement " + std::to_string(acked + 1) + " after being given " +
              std::to_string(fully_given()) +
