@@ -12,6 +12,8 @@
 #include <string_view>
 #include <utility>
 
+#include "xml_escape.hpp"
+
 namespace ipch::plot {
 
 namespace {
@@ -503,33 +505,7 @@ void draw_legend(std::string& out, const Chart& c, const Canvas& cv, double widt
 
 }  // namespace
 
-std::string escape(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  for (char ch : s) {
-    switch (ch) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      case '\'':
-        out += "&apos;";
-        break;
-      default:
-        // Control characters are not allowed anywhere in XML 1.0, even escaped.
-        if (static_cast<unsigned char>(ch) >= 0x20 || ch == '\t' || ch == '\n' || ch == '\r') out += ch;
-    }
-  }
-  return out;
-}
+std::string escape(std::string_view s) { return xml_escape(s); }
 
 std::string size_label(double bytes) {
   if (!std::isfinite(bytes)) return "?";

@@ -47,7 +47,7 @@ std::string svg(const Chart& c);
 std::string size_label(double bytes);
 
 // `s` with & < > " ' as entities and the control characters XML forbids dropped: safe as SVG,
-// XML or HTML text and attribute values. Also used by the claims report.
+// XML or HTML text and attribute values (xml_escape, kept under this name for the claims report).
 std::string escape(std::string_view s);
 
 }  // namespace ipch::plot

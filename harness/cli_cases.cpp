@@ -45,7 +45,8 @@ struct CaseResult {
   int interrupted_by = 0;
 };
 
-CaseResult run_one(const Scenario& s) {
+// `keep`, when given, receives the whole evaluation: what the timeline of a failure is drawn from.
+CaseResult run_one(const Scenario& s, Evaluation* keep = nullptr) {
   try {
     Evaluation ev = evaluate(s, RunOptions{});
     CaseResult r{ev.verdict, "", ev.outcome.interrupted_by};
@@ -56,21 +57,25 @@ CaseResult run_one(const Scenario& s) {
     } else if (!ev.outcome.error.empty()) {
       r.why = ev.outcome.error;
     }
+    if (keep) *keep = std::move(ev);
     return r;
   } catch (const std::exception& e) {
     return {"error", std::string("the generated scenario was refused: ") + e.what(), 0};
   }
 }
 
-// The smallest scenario that still fails with any verdict but pass.
-Failure shrink(Failure f, std::ostream& progress, bool show) {
+// The smallest scenario that still fails with any verdict but pass; `evaluation` ends as its
+// run's (gen::shrink keeps the last scenario that failed).
+Failure shrink(Failure f, Evaluation& evaluation, std::ostream& progress, bool show) {
   auto fails = [&](const Scenario& t) -> std::optional<bool> {
-    CaseResult r = run_one(t);
+    Evaluation ev;
+    CaseResult r = run_one(t, &ev);
     if (r.interrupted_by) return std::nullopt;
     if (show) progress << "  shrinking: " << gen::describe(t) << ": " << r.verdict << "\n";
     if (r.verdict == "pass") return false;
     f.verdict = r.verdict;
     f.why = r.why;
+    evaluation = std::move(ev);
     return true;
   };
   f.scenario = gen::shrink(f.scenario, fails, kShrinkRuns).scenario;
@@ -163,13 +168,15 @@ int run_cases(const CasesArgs& a, std::ostream& out, std::ostream& err) {
   std::map<std::string, Tally> per_mechanism;
   std::map<std::pair<std::string, std::string>, Tally> per_fault;
   std::vector<Failure> failures;
+  Evaluation first_evaluation;  // the first failure's run, until shrinking finds a smaller one
   auto t0 = monotonic_ns();
   std::uint64_t ran = 0;
   for (std::uint64_t i = 0; i < a.cases; ++i) {
     if (!shard->mine(i)) continue;
     ++ran;
     Scenario s = gen::draw(opts, a.seed, i);
-    CaseResult r = run_one(s);
+    Evaluation ev;
+    CaseResult r = run_one(s, failures.empty() ? &ev : nullptr);
     if (r.interrupted_by) {
       if (tty) out << "\n";
       err << "ipc-harness run: interrupted by SIG" << sigabbrev_np(r.interrupted_by) << " after " << i << " cases\n";
@@ -181,6 +188,7 @@ int run_cases(const CasesArgs& a, std::ostream& out, std::ostream& err) {
       t->cases++;
       t->failures += ok ? 0 : 1;
     }
+    if (!ok && failures.empty()) first_evaluation = std::move(ev);
     if (!ok) failures.push_back({i, s, r.verdict, r.why});
     double secs = double(monotonic_ns() - t0) / 1e9;
     double rate = double(ran) / std::max(secs, 1e-9);
@@ -197,12 +205,12 @@ int run_cases(const CasesArgs& a, std::ostream& out, std::ostream& err) {
   double secs = double(monotonic_ns() - t0) / 1e9;
 
   std::optional<Failure> first;
-  std::optional<std::string> repro;
+  std::optional<std::string> repro, timeline;
   if (!failures.empty()) {
     if (!a.json) {
       out << "shrinking case " << failures.front().index + 1 << ": " << gen::describe(failures.front().scenario) << "\n";
     }
-    first = shrink(failures.front(), out, !a.json);
+    first = shrink(failures.front(), first_evaluation, out, !a.json);
     std::string dir = a.out ? *a.out : fmt::format("ipch-runs/cases-seed{}", a.seed);
     std::error_code ec;
     std::filesystem::create_directories(dir, ec);
@@ -211,6 +219,9 @@ int run_cases(const CasesArgs& a, std::ostream& out, std::ostream& err) {
     else if (auto w = write_reproducer(path, {first->scenario, first->verdict}); !w)
       err << "ipc-harness run: " << w.error() << "\n";
     else repro = path;
+    // A scenario the runner refused never ran: no history to draw.
+    if (repro && !first_evaluation.verdict.empty())
+      timeline = write_case_timeline(dir, first_evaluation, "ipc-harness run", err);
     if (repro && a.corpus) {
       std::filesystem::create_directories(*a.corpus, ec);
       std::string saved = fmt::format("{}/{}-seed{}-case{}.json", *a.corpus, first->scenario.mechanism, a.seed,
@@ -250,6 +261,7 @@ int run_cases(const CasesArgs& a, std::ostream& out, std::ostream& err) {
       j["first_failure"] = {{"case", first->index + 1}, {"verdict", first->verdict}, {"why", first->why},
                             {"scenario", to_json(first->scenario)},
                             {"reproducer", repro ? nlohmann::json(*repro) : nlohmann::json(nullptr)},
+                            {"timeline", timeline ? nlohmann::json(*timeline) : nlohmann::json(nullptr)},
                             {"replay", repro ? nlohmann::json(replay_command(*repro)) : nlohmann::json(nullptr)}};
     }
     out << j.dump() << "\n";
@@ -265,7 +277,9 @@ int run_cases(const CasesArgs& a, std::ostream& out, std::ostream& err) {
     if (first) {
       out << fmt::format("first failure, shrunk: {}: {}\n  {}\n", gen::describe(first->scenario), first->verdict,
                          first->why);
-      if (repro) out << "reproducer: " << *repro << "\nreplay it: " << replay_command(*repro) << "\n";
+      if (repro) out << "reproducer: " << *repro << "\n";
+      if (timeline) out << "timeline: " << *timeline << "\n";
+      if (repro) out << "replay it: " << replay_command(*repro) << "\n";
     } else {
       out << "verdict: pass\n";
     }

@@ -11,6 +11,7 @@
 #include <fstream>
 #include <map>
 
+#include "case_timeline.hpp"
 #include "cli_shard.hpp"
 #include "command_line.hpp"
 #include "contract_spec.hpp"
@@ -41,6 +42,7 @@ struct Done {
   std::vector<Violation> violations;
   std::vector<std::string> notes;
   std::string reproducer;  // path, when it failed
+  std::string timeline;    // its timeline.html beside the reproducer, when written
   double seconds = 0;
   int interrupted_by = 0;  // SIGINT or SIGTERM during the case
   std::string sender_level, receiver_end;  // the protocol level each program spoke
@@ -75,7 +77,22 @@ std::expected<std::pair<CaseSpec, std::string>, std::string> read_check_reproduc
   return std::pair{*c, j.value("verdict", std::string("violations"))};
 }
 
-// Runs one case and keeps, when it fails, a folder with its reproducer, history and stderr.
+// Writes the timeline.html of a failing case into `dir`. Returns its path iff written; else one
+// line saying why (a note of the case: a missing picture never changes the verdict).
+std::expected<std::string, std::string> write_check_timeline(const std::string& dir, const CaseSpec& spec,
+                                                             const CaseResult& r, const std::string& verdict) {
+  std::string title = fmt::format("{} | {}, contract {}, fault {}, seed {}: {}", fmt::join(spec.sender, " "),
+                                  fmt::join(spec.receiver, " "), external::to_string(spec.contract), spec.fault,
+                                  spec.seed, verdict);
+  std::string path = fs::absolute(dir + "/timeline.html").string();
+  Report rep = r.report;
+  rep.verdict = verdict;
+  if (auto w = write_timeline(path, r.outcome, rep, title); !w) return std::unexpected(w.error());
+  return path;
+}
+
+// Runs one case and keeps, when it fails, a folder with its reproducer, timeline, history and
+// stderr.
 Done run_one(const std::string& label, const CaseSpec& spec, const std::string& dir, bool keep_always,
              const std::optional<std::string>& corpus) {
   CaseResult r = external::run_case(spec, dir);
@@ -105,6 +122,8 @@ Done run_one(const std::string& label, const CaseSpec& spec, const std::string& 
   if (failed && !r.outcome.interrupted_by) {
     d.reproducer = fs::absolute(dir + "/reproducer.json").string();
     std::ofstream(d.reproducer) << reproducer_json(spec, d.verdict).dump(2) << "\n";
+    if (auto t = write_check_timeline(dir, spec, r, d.verdict)) d.timeline = *t;
+    else d.notes.push_back(t.error());
     if (corpus) {
       std::error_code ec;
       fs::create_directories(*corpus, ec);
@@ -261,6 +280,7 @@ int check(const CheckArgs& a, std::ostream& out, std::ostream& err) {
     for (const auto& n : d.notes)
       if (n.find("IPC namespace") == std::string::npos) out << "  note: " << n << "\n";
     if (!d.reproducer.empty()) out << "  replay it: " << replay_command(d.reproducer) << "\n";
+    if (!d.timeline.empty()) out << "  timeline: " << d.timeline << "\n";
   };
   try {
     // The corpus first: every saved reproducer must now pass.
@@ -316,7 +336,8 @@ int check(const CheckArgs& a, std::ostream& out, std::ostream& err) {
       cases.push_back({{"label", d.label}, {"fault", d.spec.fault}, {"seed", d.spec.seed}, {"verdict", d.verdict},
                        {"violations", viol}, {"notes", d.notes}, {"seconds", d.seconds},
                        {"sender_level", d.sender_level}, {"receiver_end", d.receiver_end},
-                       {"reproducer", d.reproducer.empty() ? nlohmann::json(nullptr) : nlohmann::json(d.reproducer)}});
+                       {"reproducer", d.reproducer.empty() ? nlohmann::json(nullptr) : nlohmann::json(d.reproducer)},
+                       {"timeline", d.timeline.empty() ? nlohmann::json(nullptr) : nlohmann::json(d.timeline)}});
     }
     int rc = exit_code_of(done);
     out << nlohmann::json{{"verdict", rc == 0 ? "pass" : rc == 1 ? "violations" : "error"},
@@ -359,10 +380,27 @@ int replay_check(const std::string& path, unsigned times, bool json, std::ostrea
   std::string dir = fs::path(path).parent_path().string() + "/replay";
   unsigned same = 0;
   Done last;
+  // Beside the reproducer: a copy of the last failing replay's timeline (the replay folder keeps
+  // its own beside its reproducer).
+  std::string timeline;
+  auto keep_timeline = [&](const std::string& from) {
+    std::string to = fs::absolute(fs::path(path).parent_path() / "timeline.html").string();
+    std::string tmp = fmt::format("{}.tmp-{}", to, ::getpid());
+    std::error_code ec;
+    fs::copy_file(from, tmp, fs::copy_options::overwrite_existing, ec);
+    if (!ec) fs::rename(tmp, to, ec);
+    if (ec) {
+      fs::remove(tmp, ec);
+      err << "ipc-harness replay: cannot write " << to << ": " << ec.message() << "; check that its folder is writable\n";
+      return;
+    }
+    timeline = to;
+  };
   try {
     for (unsigned i = 0; i < times; ++i) {
       last = run_one("replay", r->first, dir, true, std::nullopt);
       if (int sig = interrupted(last); sig) return 128 + sig;
+      if (!last.timeline.empty()) keep_timeline(last.timeline);
       if (last.verdict == r->second) ++same;
       if (!json) out << fmt::format("replay {}/{}: {}\n", i + 1, times, last.verdict);
     }
@@ -377,12 +415,14 @@ int replay_check(const std::string& path, unsigned times, bool json, std::ostrea
     auto viol = nlohmann::json::array();
     for (const auto& v : last.violations) viol.push_back(to_json(v));
     out << nlohmann::json{{"verdict", last.verdict}, {"recorded_verdict", r->second}, {"times", times},
-                          {"same_verdict", same}, {"violations", viol}, {"notes", last.notes}}
+                          {"same_verdict", same}, {"violations", viol}, {"notes", last.notes},
+                          {"timeline", timeline.empty() ? nlohmann::json(nullptr) : nlohmann::json(timeline)}}
                .dump()
         << "\n";
   } else {
     for (const auto& v : last.violations) out << "  " << v.kind << ": " << v.detail << "\n";
     out << fmt::format("{} of {} replays gave the recorded verdict '{}'\n", same, times, r->second);
+    if (!timeline.empty()) out << "timeline: " << timeline << "\n";
   }
   return last.verdict == "pass" ? 0 : last.verdict == "error" ? 3 : 1;
 }

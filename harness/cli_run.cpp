@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "case_timeline.hpp"
 #include "check.hpp"
 #include "envelope.hpp"
 #include "reproducer.hpp"
@@ -40,7 +41,8 @@ Evaluation evaluate(const Scenario& s, const RunOptions& o) {
   ev.outcome = run_scenario(s, o);
   double secs = double(monotonic_ns() - t0) / 1e9;
   const RunOutcome& r = ev.outcome;
-  Report rep = check_all(r);
+  ev.report = check_all(r);
+  const Report& rep = ev.report;
   const DeliveryReport& d = rep.delivery;
   ev.verdict = rep.verdict;
 
@@ -66,8 +68,9 @@ Evaluation evaluate(const Scenario& s, const RunOptions& o) {
   if (!r.error.empty()) ev.json["error"] = r.error;
   if (r.deadlock) ev.json["stalled_ms"] = r.stalled_ms;
 
-  std::string t = fmt::format("ipc-harness run: {}, {}, sizes {}..{} B, seed {}\n", s.mechanism, describe_workload(s),
-                              kEnvelopeSize, r.cap, s.seed);
+  ev.title = fmt::format("{}, {}, sizes {}..{} B, seed {}", s.mechanism, describe_workload(s), kEnvelopeSize, r.cap,
+                         s.seed);
+  std::string t = "ipc-harness run: " + ev.title + "\n";
   for (const auto& n : notes) t += "  note: " + n + "\n";
   if (ev.verdict == "deadlock") {
     t += fmt::format("verdict: deadlock: no worker made progress for {} ms (stall window {} ms)\n", r.stalled_ms,
@@ -86,6 +89,16 @@ Evaluation evaluate(const Scenario& s, const RunOptions& o) {
   return ev;
 }
 
+std::optional<std::string> write_case_timeline(const std::string& dir, const Evaluation& ev, const std::string& who,
+                                               std::ostream& err) {
+  std::string path = std::filesystem::absolute(std::filesystem::path(dir) / "timeline.html").string();
+  if (auto w = write_timeline(path, ev.outcome, ev.report, ev.title + ": " + ev.verdict); !w) {
+    err << who << ": " << w.error() << "\n";
+    return std::nullopt;
+  }
+  return path;
+}
+
 int run(const RunArgs& a, std::ostream& out, std::ostream& err) {
   Evaluation ev;
   try {
@@ -100,7 +113,7 @@ int run(const RunArgs& a, std::ostream& out, std::ostream& err) {
   std::string dir;
   if (a.out) dir = *a.out;
   else if (ev.verdict != "pass") dir = fmt::format("ipch-runs/{}-seed{}", a.scenario.mechanism, a.scenario.seed);
-  std::optional<std::string> repro;
+  std::optional<std::string> repro, timeline;
   if (!dir.empty()) {
     std::error_code ec;
     std::filesystem::create_directories(dir, ec);
@@ -115,9 +128,11 @@ int run(const RunArgs& a, std::ostream& out, std::ostream& err) {
       std::string path = std::filesystem::absolute(dir + "/reproducer.json").string();
       if (auto w = write_reproducer(path, {a.scenario, ev.verdict}); !w) err << "ipc-harness run: " << w.error() << "\n";
       else repro = path;
+      timeline = write_case_timeline(dir, ev, "ipc-harness run", err);
     }
   }
   ev.json["reproducer"] = repro ? nlohmann::json(*repro) : nlohmann::json(nullptr);
+  ev.json["timeline"] = timeline ? nlohmann::json(*timeline) : nlohmann::json(nullptr);
   if (!dir.empty()) {
     std::ofstream(dir + "/result.json") << ev.json.dump(2) << "\n";
   }
@@ -126,7 +141,9 @@ int run(const RunArgs& a, std::ostream& out, std::ostream& err) {
   } else {
     out << ev.text;
     if (!dir.empty()) out << "history: " << dir << "/history.jsonl\n";
-    if (repro) out << "reproducer: " << *repro << "\nreplay it: " << replay_command(*repro) << "\n";
+    if (repro) out << "reproducer: " << *repro << "\n";
+    if (timeline) out << "timeline: " << *timeline << "\n";
+    if (repro) out << "replay it: " << replay_command(*repro) << "\n";
   }
   if (ev.outcome.interrupted_by) return 128 + ev.outcome.interrupted_by;
   return exit_code(ev.verdict);
@@ -145,6 +162,7 @@ int replay(const std::string& path, unsigned times, bool json, bool backtrace, s
   unsigned same = 0;
   auto verdicts = nlohmann::json::array();
   Evaluation last;
+  std::optional<Evaluation> failing;  // the last replay that failed: its timeline is written
   for (unsigned i = 0; i < times; ++i) {
     try {
       last = evaluate(r->scenario, RunOptions{backtrace});
@@ -157,12 +175,20 @@ int replay(const std::string& path, unsigned times, bool json, bool backtrace, s
     }
     if (last.outcome.interrupted_by) return 128 + last.outcome.interrupted_by;
     verdicts.push_back(last.verdict);
+    if (last.verdict != "pass") failing = last;
     if (last.verdict == r->verdict) ++same;
     if (!json) out << fmt::format("replay {}/{}: {}\n", i + 1, times, last.verdict);
+  }
+  // Beside the reproducer: the folder a failing `run` or `run --cases` wrote it into.
+  std::optional<std::string> timeline;
+  if (failing) {
+    std::string dir = std::filesystem::absolute(path).parent_path().string();
+    timeline = write_case_timeline(dir, *failing, "ipc-harness replay", err);
   }
   if (json) {
     nlohmann::json j = last.json;
     j["reproducer"] = path;
+    j["timeline"] = timeline ? nlohmann::json(*timeline) : nlohmann::json(nullptr);
     j["recorded_verdict"] = r->verdict;
     j["times"] = times;
     j["same_verdict"] = same;
@@ -171,6 +197,7 @@ int replay(const std::string& path, unsigned times, bool json, bool backtrace, s
   } else {
     out << last.text;
     out << fmt::format("{} of {} replays gave the recorded verdict '{}'\n", same, times, r->verdict);
+    if (timeline) out << "timeline: " << *timeline << "\n";
   }
   return exit_code(last.verdict);
 }

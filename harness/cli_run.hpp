@@ -1,11 +1,12 @@
 // `ipc-harness run` and `ipc-harness replay`: run a scenario, check its history, print the
-// verdict, write a reproducer for every failing run.
+// verdict, write a reproducer and a timeline.html for every failing run.
 #pragma once
 
 #include <optional>
 #include <ostream>
 #include <string>
 
+#include "check.hpp"
 #include "runner.hpp"
 #include "scenario.hpp"
 
@@ -15,7 +16,7 @@ struct RunArgs {
   Scenario scenario;
   bool json = false;
   bool backtrace = false;
-  std::optional<std::string> out;  // folder for history.jsonl, result.json and reproducer.json
+  std::optional<std::string> out;  // folder for history.jsonl, result.json, reproducer.json, timeline.html
 };
 
 // Exit codes: 0 pass, 1 violations or deadlock, 2 bad input, 3 harness error,
@@ -28,8 +29,16 @@ struct Evaluation {
   std::string verdict;  // pass, violations, deadlock, error
   nlohmann::json json;  // the --json object, but for `reproducer`
   std::string text;     // the human report
+  std::string title;    // one line naming the scenario: mechanism, workload, sizes, seed
   RunOutcome outcome;
+  Report report;
 };
 Evaluation evaluate(const Scenario& s, const RunOptions& o);
+
+// Writes the timeline.html of failing evaluation `ev` into folder `dir`. Returns its absolute
+// path iff written; else prints one line to `err` (prefixed with `who`) and returns nothing: a
+// missing picture never changes the verdict.
+std::optional<std::string> write_case_timeline(const std::string& dir, const Evaluation& ev, const std::string& who,
+                                               std::ostream& err);
 
 }  // namespace ipch::cli

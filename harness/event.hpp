@@ -3,6 +3,7 @@
 // killed mid-report never tears one.
 #pragma once
 
+#include <compare>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -46,6 +47,14 @@ struct Event {
   std::uint64_t size = 0;
 };
 static_assert(sizeof(Event) == 40);
+
+// One message of a run, as every process names it: its link, its sender and its sequence number.
+struct MessageId {
+  std::uint8_t link = 0;
+  std::uint32_t sender = 0;
+  std::uint64_t seq = 0;
+  auto operator<=>(const MessageId&) const = default;
+};
 
 std::uint64_t monotonic_ns();
 

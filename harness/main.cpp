@@ -79,7 +79,7 @@ int main(int argc, char** argv) {
   run->add_option("--fault", fault_specs, "NAME[:key=value,...], repeatable (ipc-harness list faults)");
   run->add_option("--seed", seed, "the seed every choice derives from (default: random, always printed)");
   run->add_option("--stall-ms", stall_ms, "no progress for this long is a deadlock");
-  run->add_option("--out", out, "folder for history.jsonl, result.json and, on failure, reproducer.json");
+  run->add_option("--out", out, "folder for history.jsonl, result.json and, on failure, reproducer.json and timeline.html");
   run->add_flag("--json", json, "one JSON object on stdout");
   run->add_flag("--backtrace", backtrace, "add gdb stacks of blocked workers to a deadlock diagnosis");
   std::optional<std::string> run_junit, run_corpus;
@@ -131,7 +131,7 @@ int main(int argc, char** argv) {
   check->add_option("--stall-ms", check_args.stall_ms, "no progress for this long is a hang (default 5000)");
   check->add_option("--junit", check_args.junit, "write JUnit XML here: one testcase per program pair x fault");
   check->add_option("--shard", check_args.shard, "i/n: run the cases whose index % n == i (default 0/1)");
-  check->add_option("--out", check_args.out, "folder for failing cases' reproducers, histories and stderr (default ipch-check)");
+  check->add_option("--out", check_args.out, "folder for failing cases' reproducers, timeline.html, histories and stderr (default ipch-check)");
   check->add_option("--corpus", check_args.corpus, "replay the reproducers in this folder first; add new failures to it");
   check->add_flag("--json", check_args.json, "one JSON object on stdout");
 

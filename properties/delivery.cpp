@@ -15,6 +15,7 @@ using Key = std::tuple<std::uint8_t, std::uint32_t, std::uint64_t>;  // (link, s
 std::string name(const Key& k) {
   return message_id(std::get<1>(k), std::get<2>(k), std::get<0>(k));
 }
+MessageId id(const Key& k) { return {std::get<0>(k), std::get<1>(k), std::get<2>(k)}; }
 
 // What a killed receiver held (taken from the kernel, not yet reported; a pipe's buffer) dies
 // with it: losses are then the fault's doing, reported as notes.
@@ -82,14 +83,16 @@ DeliveryReport check_delivery(const History& h, const Contract& c) {
         } else if (!invoked.count(k)) {
           ++r.unexpected;
           queue.add(kinds::unexpected,
-                    who(h, e.worker) + " received " + name(k) + ", which was never sent (" + history_line(i) + ")");
+                    who(h, e.worker) + " received " + name(k) + ", which was never sent (" + history_line(i) + ")",
+                    {id(k)});
         } else if (++got[k] >= 2) {
           ++r.duplicated;
           bool cut_off = !completed.count(k);
           queue.add(kinds::duplicated,
                     who(h, e.worker) + " received " + name(k) + " " + std::to_string(got[k]) + " times (" +
                         history_line(i) + ")" +
-                        (cut_off ? "; its send was cut off in flight, so it may arrive at most once" : ""));
+                        (cut_off ? "; its send was cut off in flight, so it may arrive at most once" : ""),
+                    {id(k)});
         }
         break;
       default:
@@ -129,7 +132,7 @@ DeliveryReport check_delivery(const History& h, const Contract& c) {
         ++excused;  // it may have died with a killed receiver
         continue;
       }
-      losses.add(kinds::lost, name(k) + " was sent and never received" + unexcused);
+      losses.add(kinds::lost, name(k) + " was sent and never received" + unexcused, {id(k)});
     }
   }
 

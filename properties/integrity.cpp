@@ -89,7 +89,8 @@ std::vector<Violation> damaged(const History& h, const Contract& c, std::string_
     std::string where =
         "its message #" + std::to_string(nth) + (c.boundaries ? "" : " at byte " + std::to_string(byte));
     out.add(k.kind, who(h, e.worker) + " received " + std::to_string(e.size) + " B" + msg + ", " + where + ": " +
-                        std::string(to_string(e.damage)) + "; " + k.why + " (" + history_line(i) + ")");
+                        std::string(to_string(e.damage)) + "; " + k.why + " (" + history_line(i) + ")",
+            names_its_message(e.damage) ? std::vector<MessageId>{{e.link, e.sender, e.seq}} : std::vector<MessageId>{});
   }
   return out.take();
 }

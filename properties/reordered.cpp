@@ -30,7 +30,8 @@ std::vector<Violation> check_reordered(const History& h, const Contract& c) {
       out.add(kinds::reordered, who(h, e.worker) + " received " + message_id(e.sender, e.seq, e.link) + " after " +
                                     message_id(e.sender, it->second.seq, e.link) + " (" + history_line(i) + ", after " +
                                     history_line(it->second.line) + "); the contract promises " +
-                                    std::string(to_string(c.ordering)) + " order per sender");
+                                    std::string(to_string(c.ordering)) + " order per sender",
+              {{e.link, e.sender, e.seq}, {e.link, e.sender, it->second.seq}});
       continue;
     }
     last[s] = {e.seq, i};

@@ -3,19 +3,27 @@
 namespace ipch {
 
 nlohmann::json to_json(const Violation& v) {
-  return {{"kind", v.kind}, {"detail", v.detail}};
+  nlohmann::json j = {{"kind", v.kind}, {"detail", v.detail}};
+  if (!v.messages.empty()) {
+    auto messages = nlohmann::json::array();
+    for (const auto& m : v.messages) messages.push_back({{"link", m.link}, {"sender", m.sender}, {"seq", m.seq}});
+    j["messages"] = messages;
+  }
+  return j;
 }
 
-void Violations::add(std::string_view kind, std::string detail) {
+void Violations::add(std::string_view kind, std::string detail) { add(kind, std::move(detail), {}); }
+
+void Violations::add(std::string_view kind, std::string detail, std::vector<MessageId> messages) {
   auto it = counts_.find(kind);
   if (it == counts_.end()) it = counts_.emplace(std::string(kind), 0).first;
-  if (it->second++ < per_kind_) listed_.push_back({std::string(kind), std::move(detail)});
+  if (it->second++ < per_kind_) listed_.push_back({std::string(kind), std::move(detail), std::move(messages)});
 }
 
 std::vector<Violation> Violations::take() {
   std::vector<Violation> out = std::move(listed_);
   for (const auto& [kind, n] : counts_) {
-    if (n > per_kind_) out.push_back({kind, "and " + std::to_string(n - per_kind_) + " more " + kind});
+    if (n > per_kind_) out.push_back({kind, "and " + std::to_string(n - per_kind_) + " more " + kind, {}});
   }
   listed_.clear();
   counts_.clear();

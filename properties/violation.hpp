@@ -32,8 +32,13 @@ inline constexpr std::string_view protocol = "protocol";
 struct Violation {
   std::string kind;
   std::string detail;
+  // The messages it names, when it names any (lost, duplicated, unexpected, reordered, a damaged
+  // receipt whose header still names its message): what a timeline highlights. The detail says
+  // the same in words; nothing parses it.
+  std::vector<MessageId> messages;
 };
 
+// {"kind", "detail"}, and "messages": [{"link", "sender", "seq"}...] iff it names any.
 nlohmann::json to_json(const Violation& v);
 
 // Collects violations, listing the first `per_kind` of each kind one by one and counting the
@@ -43,6 +48,8 @@ class Violations {
  public:
   explicit Violations(std::size_t per_kind = 20) : per_kind_(per_kind) {}
   void add(std::string_view kind, std::string detail);
+  // The same, for a violation that names `messages`.
+  void add(std::string_view kind, std::string detail, std::vector<MessageId> messages);
   // The listed violations, then one "and N more" line per kind that overflowed.
   std::vector<Violation> take();
 

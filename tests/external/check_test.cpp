@@ -330,4 +330,49 @@ TEST_F(Check, CorpusKeepsFailuresAndReplaysThemFirst) {
       << replay.show();
 }
 
+// --- 9. a timeline.html beside every reproducer ---------------------------------------------
+
+std::vector<std::string> timeline_lines(const std::string& out) {
+  std::vector<std::string> paths;
+  std::istringstream in(out);
+  for (std::string line; std::getline(in, line);)
+    if (auto at = line.find("timeline: "); at != std::string::npos && line.find_first_not_of(' ') == at)
+      paths.push_back(line.substr(at + 10));
+  return paths;
+}
+
+// Every failing case's folder holds a timeline.html beside its reproducer.json; the path printed
+// is that file's; the page draws the run (an <svg>) with no script; the replay of a reproducer
+// writes one beside it and prints it too.
+TEST_F(Check, EveryFailingCaseHasATimelineBesideItsReproducerAndPrintsItsPath) {
+  Outcome r = check({"--sender", kSender + " " + marker_, "--receiver", kBrokenReceiver + " " + marker_, "--contract",
+                     kMq, "--max-size", "8192", "--seed", "3", "--cases", "3", "--messages", "40", "--fault", "none"});
+  EXPECT_EQ(r.rc, 1) << r.show();
+  std::set<std::string> repro_dirs, page_dirs;
+  for (const auto& e : fs::recursive_directory_iterator(dir_ / "out")) {
+    if (e.path().filename() == "reproducer.json") repro_dirs.insert(e.path().parent_path().string());
+    if (e.path().filename() == "timeline.html") page_dirs.insert(e.path().parent_path().string());
+  }
+  EXPECT_EQ(repro_dirs.size(), 3u) << r.show();
+  EXPECT_EQ(page_dirs, repro_dirs) << r.show();
+  std::set<std::string> printed;
+  for (const auto& p : timeline_lines(r.out)) printed.insert(fs::path(p).parent_path().string());
+  EXPECT_EQ(printed, repro_dirs) << r.show();
+  for (const auto& d : page_dirs) {
+    std::string page = slurp(fs::path(d) / "timeline.html");
+    EXPECT_NE(page.find("<svg"), std::string::npos) << d;
+    EXPECT_NE(page.find("class=\"highlight\""), std::string::npos) << "the reordered messages, highlighted: " << d;
+    EXPECT_EQ(page.find("<script"), std::string::npos) << d;
+  }
+
+  fs::path repro = fs::path(*repro_dirs.begin()) / "reproducer.json";
+  fs::remove(repro.parent_path() / "timeline.html");
+  Outcome replay = harness({"replay", repro.string()});
+  expect_nothing_left(replay);
+  EXPECT_EQ(replay.rc, 1) << replay.show();
+  EXPECT_EQ(timeline_lines(replay.out), std::vector<std::string>{(repro.parent_path() / "timeline.html").string()})
+      << replay.show();
+  EXPECT_NE(slurp(repro.parent_path() / "timeline.html").find("<svg"), std::string::npos);
+}
+
 }  // namespace

@@ -114,10 +114,49 @@ TEST(Cli, DeadlockWritesAReproducerThatReplaysToTheSameVerdict) {
   auto j = nlohmann::json::parse(out);
   EXPECT_EQ(j["verdict"], "deadlock");
   ASSERT_TRUE(j["reproducer"].is_string());
+  const std::string timeline = std::filesystem::absolute(dir / "timeline.html").string();
+  EXPECT_EQ(j["timeline"], timeline);
+  std::filesystem::remove(timeline);
   std::tie(rc, out) = harness("replay " + j["reproducer"].get<std::string>() + " --times 3 --json");
   EXPECT_EQ(rc, 1) << out;
   auto r = nlohmann::json::parse(out);
   EXPECT_EQ(r["same_verdict"], 3);
+  EXPECT_EQ(r["timeline"], timeline) << "a failing replay draws its timeline beside the reproducer";
+  EXPECT_TRUE(std::filesystem::exists(timeline));
+  std::filesystem::remove_all(dir);
+}
+
+std::string slurp(const std::filesystem::path& p) {
+  std::ifstream in(p);
+  return std::string((std::istreambuf_iterator<char>(in)), {});
+}
+
+// The text a user reads: a timeline line right after the reproducer line, naming the
+// timeline.html beside it, which draws the run (an <svg>, the two blocked processes) without any
+// script. A passing run writes none and prints none.
+TEST(Cli, AFailingRunPrintsItsTimelineBesideTheReproducer) {
+  auto dir = std::filesystem::temp_directory_path() / ("ipch-test-tl-" + std::to_string(getpid()));
+  auto [rc, out] = harness("run --mechanism pipe --workload request-response --depth 64 --max-size 65536 --seed 7 "
+                           "--stall-ms 500 --out " + dir.string());
+  EXPECT_EQ(rc, 1) << out;
+  const std::string repro = std::filesystem::absolute(dir / "reproducer.json").string();
+  const std::string timeline = std::filesystem::absolute(dir / "timeline.html").string();
+  EXPECT_NE(out.find("reproducer: " + repro + "\ntimeline: " + timeline + "\n"), std::string::npos) << out;
+  std::string page = slurp(timeline);
+  EXPECT_EQ(page.rfind("<!DOCTYPE html>", 0), 0u) << page.substr(0, 200);
+  EXPECT_NE(page.find("<svg"), std::string::npos);
+  EXPECT_EQ(page.find("<script"), std::string::npos);
+  EXPECT_NE(page.find("verdict: <b>deadlock</b>"), std::string::npos);
+  std::size_t blocked = 0;
+  for (auto i = page.find(": blocked blocked in "); i != std::string::npos; i = page.find(": blocked blocked in ", i + 1))
+    ++blocked;
+  EXPECT_EQ(blocked, 2u) << "a blocked mark for the client and one for the server";
+  std::filesystem::remove_all(dir);
+
+  std::tie(rc, out) = harness("run --mechanism pipe --seed 1 --out " + dir.string());
+  EXPECT_EQ(rc, 0) << out;
+  EXPECT_EQ(out.find("timeline:"), std::string::npos) << out;
+  EXPECT_FALSE(std::filesystem::exists(dir / "timeline.html"));
   std::filesystem::remove_all(dir);
 }
 

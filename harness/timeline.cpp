@@ -12,9 +12,9 @@
 #include <tuple>
 
 #include "history.hpp"
-#include "plot.hpp"
+#include "xml_escape.hpp"
 
-namespace ipch::claims {
+namespace ipch {
 
 namespace {
 
@@ -40,6 +40,7 @@ struct Message {
   std::vector<std::size_t> blocked;  // would_block events
   double t_ms = 0;    // when it first appears
   bool always = false;  // damaged, failed, duplicated, slow or unfinished: drawn whatever the budget
+  bool highlight = false;  // a violation names it
 };
 
 using Key = std::tuple<std::uint32_t, std::uint64_t, std::uint8_t>;
@@ -134,7 +135,7 @@ std::vector<std::string> wrap(std::string_view s, double max_px, double char_wid
 }
 
 std::string colour_of(const Mark& m) {
-  if (m.bad) return std::string(kBad);
+  if (m.bad || m.highlight) return std::string(kBad);
   if (m.kind == Mark::Kind::fault) return std::string(kFault);
   if (m.kind == Mark::Kind::note || (m.kind == Mark::Kind::error)) return "#555";
   return std::string(kInk);
@@ -222,7 +223,7 @@ double label_left(const Mark& m, double x) {
   return std::max(8.0, std::min(lo, kWidth - 6 - w));
 }
 
-bool important(const Mark& m) { return m.bad || (m.kind != Mark::Kind::send && m.kind != Mark::Kind::receive); }
+bool important(const Mark& m) { return m.bad || m.highlight || (m.kind != Mark::Kind::send && m.kind != Mark::Kind::receive); }
 
 // The time axis, cut where nothing happens for long: a run that works for 15 ms, waits 300 ms
 // and is then killed reads as two busy stretches and a marked gap, not as two specks.
@@ -359,7 +360,7 @@ void legend(std::string& out, double x, double y) {
     } else {
       shape(out, it.kind, x, y, it.colour);
     }
-    out += fmt::format(R"(<text x="{}" y="{}">{}</text>)", num(x + 12), num(y + 4), plot::escape(it.word));
+    out += fmt::format(R"(<text x="{}" y="{}">{}</text>)", num(x + 12), num(y + 4), xml_escape(it.word));
     out += '\n';
     x += 12 + text_width(it.word) + 22;
   }
@@ -367,7 +368,7 @@ void legend(std::string& out, double x, double y) {
 
 }  // namespace
 
-Timeline from_history(const History& h, std::string title, std::size_t max_messages) {
+Timeline from_history(const History& h, std::string title, std::size_t max_messages, const TimelineFocus& focus) {
   Timeline t;
   t.title = std::move(title);
   std::map<std::uint32_t, std::uint32_t> lane_of;  // worker index -> lane
@@ -380,7 +381,18 @@ Timeline from_history(const History& h, std::string title, std::size_t max_messa
     if (added) t.lanes.push_back(fmt::format("worker {}", worker));
     return it->second;
   };
+  // A process the diagnosis found blocked: its lane by pid, else by role.
+  auto stuck_lane = [&](const TimelineFocus::Stuck& s) {
+    for (const auto& w : h.workers)
+      if (s.pid != 0 && w.pid == s.pid) return lane(w.index);
+    for (const auto& w : h.workers)
+      if (!s.role.empty() && w.name() == s.role) return lane(w.index);
+    auto l = static_cast<std::uint32_t>(t.lanes.size());
+    t.lanes.push_back(fmt::format("{} (pid {})", s.role.empty() ? "process" : s.role, s.pid));
+    return l;
+  };
   if (h.events.empty()) {
+    for (const auto& s : focus.stuck) t.marks.push_back({stuck_lane(s), 0, Mark::Kind::blocked, s.label, true});
     t.caption = "The history holds no event.";
     return t;
   }
@@ -404,6 +416,11 @@ Timeline from_history(const History& h, std::string title, std::size_t max_messa
     return it->second;
   };
   std::vector<double> moments;  // faults, errors, damage: the messages near them are drawn first
+  const std::set<Key> named = [&] {
+    std::set<Key> keys;
+    for (const MessageId& m : focus.messages) keys.insert({m.sender, m.seq, m.link});
+    return keys;
+  }();
   std::optional<std::uint32_t> runner;
   std::set<std::uint32_t> killed;  // workers a fault killed
   std::size_t faults = 0, errors = 0;
@@ -485,6 +502,10 @@ Timeline from_history(const History& h, std::string title, std::size_t max_messa
       m.always = true;
       moments.push_back(ms(h.events[*m.invoked_open]));
     }
+    if (named.count(k)) {
+      m.always = m.highlight = true;
+      moments.push_back(m.t_ms);
+    }
   }
 
   std::vector<const Message*> ordinary;
@@ -506,6 +527,7 @@ Timeline from_history(const History& h, std::string title, std::size_t max_messa
     const Message& m = messages[k];
     if (!m.always && !drawn.count(&m)) continue;
     ++shown;
+    const std::size_t first_mark = t.marks.size(), first_link = t.links.size();
     std::optional<std::pair<std::uint32_t, double>> from;
     if (m.sent) {
       const Event& e = h.events[*m.sent];
@@ -541,7 +563,14 @@ Timeline from_history(const History& h, std::string title, std::size_t max_messa
       t.marks.push_back({lane(e.worker), ms(e), Mark::Kind::receive, label, damaged || duplicate});
       if (from) t.links.push_back({from->first, lane(e.worker), from->second, ms(e), damaged || duplicate});
     }
+    if (m.highlight) {
+      for (std::size_t i = first_mark; i < t.marks.size(); ++i) t.marks[i].highlight = true;
+      for (std::size_t i = first_link; i < t.links.size(); ++i) t.links[i].highlight = true;
+    }
   }
+  // Where each blocked process stopped: at the end of its lane, when the diagnosis was taken.
+  const double stuck_ms = focus.stuck_at_ns > t0 ? static_cast<double>(focus.stuck_at_ns - t0) / 1e6 : span;
+  for (const auto& s : focus.stuck) t.marks.push_back({stuck_lane(s), stuck_ms, Mark::Kind::blocked, s.label, true});
   std::stable_sort(t.marks.begin(), t.marks.end(), [](const Mark& a, const Mark& b) { return a.t_ms < b.t_ms; });
 
   t.caption = fmt::format("{} message(s), {} fault(s), {} error(s), {} sent and never received.", total, faults,
@@ -551,6 +580,12 @@ Timeline from_history(const History& h, std::string title, std::size_t max_messa
                              "{} and those nearest a fault or an error.",
                              total - shown, total, moments.empty() ? max_messages : max_messages / 2);
   }
+  std::size_t highlighted = 0;
+  for (const auto& [k, m] : messages) highlighted += m.highlight;
+  if (highlighted)
+    t.caption += fmt::format(" Red and bold: the {} message(s) the violations name.", highlighted);
+  if (!focus.stuck.empty())
+    t.caption += fmt::format(" At the end of a lane: where the {} blocked process(es) stopped.", focus.stuck.size());
   t.caption += " Times in ms since the first event.";
   return t;
 }
@@ -587,11 +622,11 @@ std::string svg(const Timeline& t) {
         "\n<title>{2}</title>\n"
         R"(<rect width="100%" height="100%" fill="white"/>)"
         "\n",
-        num(kWidth), num(height), plot::escape(t.title));
+        num(kWidth), num(height), xml_escape(t.title));
     double y = 24;
     for (const auto& line : title) {
       out += fmt::format(R"(<text x="16" y="{}" font-size="14" font-weight="bold">{}</text>)", num(y),
-                         plot::escape(line));
+                         xml_escape(line));
       out += '\n';
       y += 20;
     }
@@ -610,7 +645,7 @@ std::string svg(const Timeline& t) {
       out += '\n';
       std::string name = i < t.lanes.size() ? t.lanes[i] : "(no process)";
       out += fmt::format(R"(<text x="{}" y="{}" text-anchor="end" font-size="12">{}</text>)", num(left - 12),
-                         num(mid + 4), plot::escape(name));
+                         num(mid + 4), xml_escape(name));
       out += '\n';
     }
     // The time axis with its grid.
@@ -625,6 +660,13 @@ std::string svg(const Timeline& t) {
     out += "<g>\n";
     for (const auto& l : t.links) {
       if (l.from_lane >= n || l.to_lane >= n) continue;
+      if (l.highlight) {
+        out += fmt::format(R"(<line class="highlight" x1="{}" y1="{}" x2="{}" y2="{}" stroke="{}" stroke-width="2.6"/>)",
+                           num(px(l.from_ms)), num(lane_y(l.from_lane)), num(px(l.to_ms)), num(lane_y(l.to_lane)),
+                           kBad);
+        out += '\n';
+        continue;
+      }
       out += fmt::format(R"(<line x1="{}" y1="{}" x2="{}" y2="{}" stroke="{}" stroke-width="{}"/>)", num(px(l.from_ms)),
                          num(lane_y(l.from_lane)), num(px(l.to_ms)), num(lane_y(l.to_lane)),
                          l.bad ? kBad : kLink, l.bad ? "1.8" : "1");
@@ -648,14 +690,18 @@ std::string svg(const Timeline& t) {
       if (m.lane >= n) continue;
       double x = px(m.t_ms), my = lane_y(m.lane);
       std::string c = colour_of(m);
-      out += fmt::format("<g><title>{}: {} {} at {:.3f} ms</title>", plot::escape(t.lanes[m.lane]), kind_word(m.kind),
-                         plot::escape(m.label), finite(m.t_ms));
+      out += fmt::format("<g{}><title>{}: {} {} at {:.3f} ms</title>", m.highlight ? R"( class="highlight")" : "",
+                         xml_escape(t.lanes[m.lane]), kind_word(m.kind), xml_escape(m.label), finite(m.t_ms));
+      // A ring around a message a violation names, so it stands out among the other red marks.
+      if (m.highlight)
+        out += fmt::format(R"(<circle cx="{}" cy="{}" r="9" fill="none" stroke="{}" stroke-width="2"/>)", num(x), num(my),
+                           kBad);
       shape(out, m.kind, x, my, c);
       if (row_of[i] >= 0) {
         double ty = row_of[i] == 0 ? my - 10 : my + 18;
         out += fmt::format(R"(<text x="{}" y="{}" fill="{}"{}>{}</text>)", num(label_left(m, x)), num(ty),
                            important(m) ? c : "#444", important(m) ? R"( font-weight="bold")" : "",
-                           plot::escape(m.label));
+                           xml_escape(m.label));
       }
       out += "</g>\n";
     }
@@ -666,7 +712,7 @@ std::string svg(const Timeline& t) {
     }
     y = axis_y + 56;
     for (const auto& line : caption) {
-      out += fmt::format(R"(<text x="16" y="{}" font-size="12" fill="#333">{}</text>)", num(y), plot::escape(line));
+      out += fmt::format(R"(<text x="16" y="{}" font-size="12" fill="#333">{}</text>)", num(y), xml_escape(line));
       out += '\n';
       y += 16;
     }
@@ -678,4 +724,4 @@ std::string svg(const Timeline& t) {
   }
 }
 
-}  // namespace ipch::claims
+}  // namespace ipch
