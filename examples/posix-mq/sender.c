@@ -4,8 +4,10 @@
  * Opens the queue named $IPCH_ENDPOINT for writing (retrying ENOENT for up to 5 s, until the
  * receiver has created it), reads frames from stdin (a 4-byte little-endian length, then the
  * bytes) and sends each one as one message, priority 0, blocking while the queue is full.
- * Exits 0 once stdin reaches EOF at a frame boundary and every message is in the queue.
- * Contract: reliable,fifo,boundaries.
+ * Acknowledges each message once mq_send has returned 0 (it is in the queue): one empty frame,
+ * 4 zero bytes, on stdout, which makes it definite for the harness even if this sender is
+ * killed right after. Exits 0 once stdin reaches EOF at a frame boundary and every message is
+ * in the queue. Contract: reliable,fifo,boundaries.
  *
  * Exit codes:
  *   0  stdin ended and every message was sent
@@ -13,11 +15,12 @@
  *   2  a call on the queue failed (mq_open, mq_getattr, mq_send), or the queue never appeared
  *   3  malformed input: stdin ended inside a frame, or a frame is larger than the queue's
  *      mq_msgsize
- *   4  reading stdin failed
+ *   4  reading stdin or writing an acknowledgement to stdout failed
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <mqueue.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -49,6 +52,18 @@ static size_t read_full(int fd, void* p, size_t n) {
   return got;
 }
 
+// Writes all n bytes, finishing short writes and retrying EINTR. Exits 4 on an error.
+static void write_all(int fd, const void* p, size_t n, const char* what) {
+  const unsigned char* b = p;
+  while (n > 0) {
+    ssize_t w = write(fd, b, n);
+    if (w < 0 && errno == EINTR) continue;
+    if (w < 0) fail(4, "write", what);
+    b += w;
+    n -= (size_t)w;
+  }
+}
+
 static uint32_t get_le32(const unsigned char* p) {
   return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
@@ -65,6 +80,7 @@ int main(void) {
     fprintf(stderr, "%s: IPCH_ENDPOINT must be set to a queue name like /ipch-4242-17\n", prog);
     return 1;
   }
+  signal(SIGPIPE, SIG_IGN);  // a closed stdout is an EPIPE to report, not a silent death
 
   // The receiver creates the queue; wait for it briefly (500 tries, 10 ms apart).
   mqd_t q = (mqd_t)-1;
@@ -101,6 +117,8 @@ int main(void) {
     while (mq_send(q, body, len, 0) != 0) {
       if (errno != EINTR) fail(2, "mq_send", name);
     }
+    static const unsigned char ack[4] = {0, 0, 0, 0};  // this message is in the queue
+    write_all(STDOUT_FILENO, ack, sizeof ack, "stdout (acknowledgement)");
   }
 
   free(body);
