@@ -12,12 +12,14 @@
 
 #include "cli_run.hpp"
 #include "cli_shard.hpp"
+#include "driver.hpp"
 #include "event.hpp"
 #include "generators.hpp"
 #include "junit.hpp"
 #include "registry.hpp"
 #include "reproducer.hpp"
 #include "shrink.hpp"
+#include "stop_on_signal.hpp"
 
 namespace ipch::cli {
 
@@ -115,10 +117,6 @@ void write_junit(const std::string& path, const std::map<std::pair<std::string, 
   std::ofstream(path) << external::to_junit_xml({suite});
 }
 
-std::string eta(double seconds) {
-  if (seconds < 60) return fmt::format("{:.0f} s", seconds);
-  return fmt::format("{:.0f} min {:02.0f} s", seconds / 60, std::fmod(seconds, 60));
-}
 
 }  // namespace
 
@@ -137,51 +135,53 @@ int run_cases(const CasesArgs& a, std::ostream& out, std::ostream& err) {
     err << "ipc-harness run: --shard '" << a.shard << "' is not i/n with 0 <= i < n (e.g. 0/4 ... 3/4)\n";
     return 2;
   }
-  // The corpus first: every reproducer saved there must now pass.
-  std::vector<std::string> corpus_failed;
-  if (a.corpus && std::filesystem::is_directory(*a.corpus)) {
-    std::vector<std::filesystem::path> files;
-    for (const auto& e : std::filesystem::directory_iterator(*a.corpus))
-      if (e.path().extension() == ".json") files.push_back(e.path());
-    std::sort(files.begin(), files.end());
-    for (const auto& f : files) {
-      auto r = read_reproducer(f.string());
-      if (!r) {
-        err << "ipc-harness run: --corpus: " << r.error() << "\n";
-        return 2;
-      }
-      CaseResult c = run_one(r->scenario);
-      if (c.interrupted_by) return 128 + c.interrupted_by;
-      if (!a.json) out << fmt::format("corpus {}: {}: {}{}\n", f.filename().string(), gen::describe(r->scenario),
-                                      c.verdict, c.verdict == "pass" ? "" : " (" + c.why + ")");
-      if (c.verdict != "pass") corpus_failed.push_back(f.string() + ": " + c.verdict + ": " + c.why);
-    }
-  }
+  // Held for the whole command: a signal between cases, while one is set up or judged, or during
+  // shrinking, ends it as surely as one during a run.
+  StopOnSignal stop;
   gen::Options opts;
   opts.mechanism = a.mechanism;
   bool tty = !a.json && isatty(STDOUT_FILENO);
-  if (!a.json) {
-    out << fmt::format("ipc-harness run: {} generated cases over {}, seed {}\n", a.cases,
-                       a.mechanism == "all" ? "every mechanism" : a.mechanism, a.seed);
-  }
-
+  std::vector<std::string> corpus_failed;
   std::map<std::string, Tally> per_mechanism;
   std::map<std::pair<std::string, std::string>, Tally> per_fault;
   std::vector<Failure> failures;
   Evaluation first_evaluation;  // the first failure's run, until shrinking finds a smaller one
   auto t0 = monotonic_ns();
   std::uint64_t ran = 0;
-  for (std::uint64_t i = 0; i < a.cases; ++i) {
-    if (!shard->mine(i)) continue;
+  int bad_corpus = 0;
+  campaign::Steps steps;
+  // The corpus first: every reproducer saved there must now pass.
+  steps.corpus = campaign::corpus_files(a.corpus);
+  steps.cases = a.cases;
+  steps.shard = *shard;
+  steps.corpus_case = [&](const std::filesystem::path& f) {
+    auto r = read_reproducer(f.string());
+    if (!r) {
+      err << "ipc-harness run: --corpus: " << r.error() << "\n";
+      bad_corpus = 2;
+      return campaign::Next::stop;
+    }
+    CaseResult c = run_one(r->scenario);
+    if (c.interrupted_by) return campaign::Next::stop;
+    if (!a.json) out << fmt::format("corpus {}: {}: {}{}\n", f.filename().string(), gen::describe(r->scenario),
+                                    c.verdict, c.verdict == "pass" ? "" : " (" + c.why + ")");
+    if (c.verdict != "pass") corpus_failed.push_back(f.string() + ": " + c.verdict + ": " + c.why);
+    return campaign::Next::go_on;
+  };
+  bool header = false;
+  auto print_header = [&] {
+    if (header || a.json) return;
+    header = true;
+    out << fmt::format("ipc-harness run: {} generated cases over {}, seed {}\n", a.cases,
+                       a.mechanism == "all" ? "every mechanism" : a.mechanism, a.seed);
+  };
+  steps.generated_case = [&](std::uint64_t i) {
+    print_header();
     ++ran;
     Scenario s = gen::draw(opts, a.seed, i);
     Evaluation ev;
     CaseResult r = run_one(s, failures.empty() ? &ev : nullptr);
-    if (r.interrupted_by) {
-      if (tty) out << "\n";
-      err << "ipc-harness run: interrupted by SIG" << sigabbrev_np(r.interrupted_by) << " after " << i << " cases\n";
-      return 128 + r.interrupted_by;
-    }
+    if (r.interrupted_by) return campaign::Next::stop;
     bool ok = r.verdict == "pass";
     std::string fault = gen::fault_name(s);
     for (Tally* t : {&per_mechanism[s.mechanism], &per_fault[{s.mechanism, fault}]}) {
@@ -194,13 +194,22 @@ int run_cases(const CasesArgs& a, std::ostream& out, std::ostream& err) {
     double rate = double(ran) / std::max(secs, 1e-9);
     if (tty) {
       out << fmt::format("\r\033[Kcases {}/{}, failures {}, {:.1f} cases/s, ETA {}", i + 1, a.cases, failures.size(),
-                         rate, eta(double(a.cases - i - 1) / shard->count / rate))
+                         rate, campaign::eta(double(a.cases - i - 1) / shard->count / rate))
           << std::flush;
     } else if (!a.json) {
       out << fmt::format("case {}/{}: {}: {}{}\n", i + 1, a.cases, gen::describe(s), r.verdict,
                          ok ? "" : " (" + r.why + ")");
     }
+    return campaign::Next::go_on;
+  };
+  campaign::Driven driven = campaign::drive(steps);
+  if (bad_corpus) return bad_corpus;
+  if (driven.signal) {
+    if (tty && ran) out << "\n";
+    err << "ipc-harness run: interrupted by SIG" << sigabbrev_np(driven.signal) << " after " << ran << " cases\n";
+    return 128 + driven.signal;
   }
+  print_header();  // a shard with no case of its own still says what the run was
   if (tty) out << "\n";
   double secs = double(monotonic_ns() - t0) / 1e9;
 
@@ -211,6 +220,10 @@ int run_cases(const CasesArgs& a, std::ostream& out, std::ostream& err) {
       out << "shrinking case " << failures.front().index + 1 << ": " << gen::describe(failures.front().scenario) << "\n";
     }
     first = shrink(failures.front(), first_evaluation, out, !a.json);
+    if (int sig = stop_signal.load()) {  // a half-shrunk failure is no reproducer
+      err << "ipc-harness run: interrupted by SIG" << sigabbrev_np(sig) << " while shrinking\n";
+      return 128 + sig;
+    }
     std::string dir = a.out ? *a.out : fmt::format("ipch-runs/cases-seed{}", a.seed);
     std::error_code ec;
     std::filesystem::create_directories(dir, ec);

@@ -13,6 +13,7 @@
 
 #include "case_timeline.hpp"
 #include "cli_shard.hpp"
+#include "driver.hpp"
 #include "command_line.hpp"
 #include "contract_spec.hpp"
 #include "envelope.hpp"
@@ -48,7 +49,7 @@ struct Done {
   std::string sender_level, receiver_end;  // the protocol level each program spoke
 };
 
-// A signal during a case (the case's own handler saw it) or between cases (StopOnSignal's).
+// A signal during a case (the case's loop saw it) or after its loop (the command's StopOnSignal kept it).
 int interrupted(const Done& d) { return d.interrupted_by ? d.interrupted_by : stop_signal.load(); }
 
 std::string one_line(const Done& d) {
@@ -111,7 +112,8 @@ Done run_one(const std::string& label, const CaseSpec& spec, const std::string& 
   d.interrupted_by = r.outcome.interrupted_by;
   bool failed = d.verdict != "pass";
   if (failed || keep_always) {
-    (void)r.outcome.history.write_jsonl(dir + "/history.jsonl");
+    // An interrupted case's history is not kept: writing a long one out would outlast the stop.
+    if (!r.outcome.interrupted_by) (void)r.outcome.history.write_jsonl(dir + "/history.jsonl");
     nlohmann::json result = {{"verdict", d.verdict}, {"case", external::to_json(spec)}, {"notes", d.notes},
                              {"seconds", d.seconds}};
     auto viol = nlohmann::json::array();
@@ -283,27 +285,27 @@ int check(const CheckArgs& a, std::ostream& out, std::ostream& err) {
     if (!d.timeline.empty()) out << "  timeline: " << d.timeline << "\n";
   };
   try {
+    std::string bad_corpus;
+    campaign::Steps steps;
     // The corpus first: every saved reproducer must now pass.
-    if (a.corpus && fs::is_directory(*a.corpus)) {
-      std::vector<fs::path> files;
-      for (const auto& e : fs::directory_iterator(*a.corpus))
-        if (e.path().extension() == ".json") files.push_back(e.path());
-      std::sort(files.begin(), files.end());
-      for (const auto& f : files) {
-        auto r = read_check_reproducer(f.string());
-        if (!r) return bad("--corpus: " + r.error());
-        std::string dir = a.out + "/corpus-" + f.stem().string();
-        Done d = run_one("corpus " + f.filename().string(), r->first, dir, false, std::nullopt);
-        report(d);
-        done.push_back(std::move(d));
-        if (int sig = cli::interrupted(done.back()); sig) {
-          interrupted = sig;
-          break;
-        }
+    steps.corpus = campaign::corpus_files(a.corpus);
+    steps.cases = a.cases;
+    steps.shard = *shard;
+    auto ran = [&](Done d) {
+      report(d);
+      done.push_back(std::move(d));
+      return cli::interrupted(done.back()) ? campaign::Next::stop : campaign::Next::go_on;
+    };
+    steps.corpus_case = [&](const fs::path& f) {
+      auto r = read_check_reproducer(f.string());
+      if (!r) {
+        bad_corpus = r.error();
+        return campaign::Next::stop;
       }
-    }
-    for (std::uint64_t i = 0; i < a.cases && !interrupted; ++i) {
-      if (!shard->mine(i)) continue;
+      std::string dir = a.out + "/corpus-" + f.stem().string();
+      return ran(run_one("corpus " + f.filename().string(), r->first, dir, false, std::nullopt));
+    };
+    steps.generated_case = [&](std::uint64_t i) {
       CaseSpec c;
       c.sender = *sender;
       c.receiver = *receiver;
@@ -314,12 +316,12 @@ int check(const CheckArgs& a, std::ostream& out, std::ostream& err) {
       c.fault = faults[i % faults.size()];
       c.stall_ms = a.stall_ms;
       c.at = external::fault_point(c);
-      Done d = run_one(fmt::format("case {}/{}", i + 1, a.cases), c, fmt::format("{}/case-{}", a.out, i + 1), false,
-                       a.corpus);
-      report(d);
-      done.push_back(std::move(d));
-      if (int sig = cli::interrupted(done.back()); sig) interrupted = sig;
-    }
+      return ran(run_one(fmt::format("case {}/{}", i + 1, a.cases), c, fmt::format("{}/case-{}", a.out, i + 1), false,
+                         a.corpus));
+    };
+    campaign::Driven driven = campaign::drive(steps);
+    if (!bad_corpus.empty()) return bad("--corpus: " + bad_corpus);
+    interrupted = driven.signal;
   } catch (const BadInput& e) {
     return bad(e.what());
   } catch (const std::exception& e) {
@@ -398,6 +400,7 @@ int replay_check(const std::string& path, unsigned times, bool json, std::ostrea
   };
   try {
     for (unsigned i = 0; i < times; ++i) {
+      if (int sig = stop_signal.load(); sig) return 128 + sig;
       last = run_one("replay", r->first, dir, true, std::nullopt);
       if (int sig = interrupted(last); sig) return 128 + sig;
       if (!last.timeline.empty()) keep_timeline(last.timeline);

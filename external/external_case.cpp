@@ -1,6 +1,5 @@
 #include "external_case.hpp"
 
-#include <poll.h>
 #include <signal.h>
 #include <sys/wait.h>
 
@@ -11,7 +10,7 @@
 #include <set>
 
 #include "acks.hpp"
-#include "diagnosis.hpp"
+#include "engine.hpp"
 #include "envelope.hpp"
 #include "external_faults.hpp"
 #include "frames.hpp"
@@ -19,7 +18,6 @@
 #include "naming.hpp"
 #include "program.hpp"
 #include "seed.hpp"
-#include "signal_pipe.hpp"
 #include "violation.hpp"
 
 namespace ipch::external {
@@ -75,17 +73,7 @@ namespace {
 
 constexpr std::size_t kReadChunk = 64 * 1024;
 
-struct Message {
-  std::uint64_t seq = 0;
-  std::vector<std::byte> frame;  // length + envelope
-};
-
 std::uint64_t now_ms() { return monotonic_ns() / 1'000'000; }
-
-std::string with_stderr(const Program& p) {
-  std::string tail = p.stderr_tail();
-  return tail.empty() ? "" : "; its stderr ends: " + tail;
-}
 
 class Case {
  public:
@@ -94,56 +82,61 @@ class Case {
     at_ = fault_point(c);
     out_.contract = c.contract.contract;
     out_.contract.killed_receiver_window = c.contract.window;
-    for (std::uint64_t seq = 0; seq < c.messages; ++seq) {
-      std::size_t size = scenario_.message_size(0, seq, c.max_size);
-      make_envelope(scenario_.payload_seed(), 0, seq, size, buf_);
-      Message m;
-      m.seq = seq;
-      append_frame(m.frame, buf_);
-      msgs_.push_back(std::move(m));
-    }
     if (fault_ && fault_->name != "none") out_.history.faults.push_back(std::string(fault_->name));
   }
 
   CaseResult run();
 
  private:
-  // --- programs
+  // --- programs: the engine runs them; these react to what they do
   void start(bool sender);
   void give();                  // writes frames into the sender's stdin
-  void read_sender();           // reads the sender's stdout: acknowledgements, or its own output
+  void read_sender(std::span<const std::byte> bytes);  // the sender's stdout: acknowledgements, or its own output
   void acknowledge();           // the next message given to the sender is in the channel
   void keep_output(std::span<const std::byte> bytes);
-  void bury_sender();           // a sender killed by the fault: its last acknowledgements, its end
-  void read_receiver();         // reads the receiver's stdout and takes its frames
+  void sender_ended(int status, engine::Exit why);
+  void bury_sender(int status);  // a sender killed by the fault: its last acknowledgements, its end
+  void read_receiver(std::span<const std::byte> bytes);  // the receiver's stdout: its frames
+  void take_frames();
   void take(std::span<const std::byte> msg);
   void flush_stream(bool at_end);
-  void sender_exited();
-  void receiver_exited();
-  void bury_receiver();
-  void kill(std::optional<Program>& p, std::uint32_t worker, bool on_purpose);
+  void sender_exited(int status);
+  void receiver_ended(int status, engine::Exit why);
+  void receiver_exited(int status);
+  void bury_receiver(int status);
+  // Ends the program if it still runs; its exit is recorded on purpose either way.
+  void kill(std::optional<engine::Id>& p, std::uint32_t worker);
+  std::string who(engine::Id p) const;
+  std::string with_stderr(engine::Id p) const;
   // --- faults
   void fire_on_given(std::uint64_t given);
   void fire_on_received();
   void release();
   bool releasable() const;
   // --- bookkeeping
+  // The one place where an event of this case reaches its history.
+  void record(const Event& e);
   void event(EventKind k, std::uint32_t worker, std::uint64_t seq = 0, std::int32_t err = 0, std::uint64_t size = 0,
              Damage d = Damage::none, std::uint32_t sender = 0, bool stopped = false);
   void fault_event(FaultAction a, std::uint32_t target);
   void protocol(const std::string& detail);
-  void progress() { last_progress_ = now_ms(); }
-  bool all_arrived() const { return intact_.size() == msgs_.size(); }
+  void progress() { engine_.progress(); }
+  bool all_arrived() const { return intact_.size() == c_.messages; }
+  // Message `seq`'s envelope size, drawn from the seed: nothing is made before it is given, so a
+  // case of a million messages starts at once (and a signal is seen at once).
+  std::size_t size_of(std::uint64_t seq) const { return scenario_.message_size(0, seq, c_.max_size); }
   bool eof() const { return c_.contract.eof; }
   bool restart() const { return c_.contract.restart; }
   // Messages whose whole frame is in the current sender's stdin: the last one given may be partly in.
   std::size_t fully_given() const {
-    return given_to_.size() - (!given_to_.empty() && next_ < msgs_.size() && given_to_.back() == msgs_[next_].seq);
+    return given_to_.size() - (!given_to_.empty() && next_ < c_.messages && given_to_.back() == next_);
   }
   std::uint32_t add_worker(WorkerRole role, std::uint32_t rank, pid_t pid);
   void stall();
   void finish_case();
 
+  // First: it catches SIGINT and SIGTERM from the case's start, and outlives every program.
+  engine::Engine engine_;
   const CaseSpec& c_;
   std::string dir_;
   const ExternalFault* fault_;
@@ -153,11 +146,12 @@ class Case {
   Violations protocol_{20};
   bool protocol_broken_ = false;
   std::vector<std::byte> buf_;
-  std::vector<Message> msgs_;
+  std::vector<std::byte> frame_;  // length + envelope of message frame_seq_, the one being given
+  std::uint64_t frame_seq_ = ~std::uint64_t{0};
   std::string endpoint_, folder_;
   std::vector<std::string> stderr_files_;
 
-  std::optional<Program> sender_, receiver_;
+  std::optional<engine::Id> sender_, receiver_;
   std::uint32_t sender_worker_ = 0, receiver_worker_ = 0, senders_started_ = 0, receivers_started_ = 0;
   std::vector<std::uint64_t> given_to_;  // seqs given to the current sender
   std::size_t next_ = 0, off_ = 0;       // next message to give, and bytes of its frame given
@@ -185,7 +179,8 @@ class Case {
   bool terminating_ = false;
 
   bool fired_ = false, active_ = false, held_ = false;
-  std::uint64_t last_progress_ = 0, last_receipt_ = 0;
+  std::uint64_t last_receipt_ = 0;
+  bool burying_sender_ = false;          // the fault is killing it: its end is a burial
   bool done_ = false;
 };
 
@@ -207,7 +202,19 @@ void Case::event(EventKind k, std::uint32_t worker, std::uint64_t seq, std::int3
   e.sender = sender;
   e.seq = seq;
   e.size = size;
-  out_.history.events.push_back(e);
+  record(e);
+}
+
+void Case::record(const Event& e) { out_.history.events.push_back(e); }
+
+std::string Case::who(engine::Id p) const {
+  const engine::Spec& spec = engine_.spec(p);
+  return program_who(spec.exec->argv.at(0), spec.name, engine_.pid(p));
+}
+
+std::string Case::with_stderr(engine::Id p) const {
+  std::string tail = stderr_tail(engine_.spec(p).exec->stderr_path);
+  return tail.empty() ? "" : "; its stderr ends: " + tail;
 }
 
 void Case::fault_event(FaultAction a, std::uint32_t target) {
@@ -218,7 +225,7 @@ void Case::fault_event(FaultAction a, std::uint32_t target) {
   e.err = static_cast<std::int32_t>(a);
   e.sender = target;
   e.seq = 0;
-  out_.history.events.push_back(e);
+  record(e);
 }
 
 void Case::protocol(const std::string& detail) {
@@ -227,29 +234,42 @@ void Case::protocol(const std::string& detail) {
 }
 
 void Case::start(bool sender) {
-  ProgramSpec spec;
+  engine::Spec spec;
   std::uint32_t rank = sender ? senders_started_++ : receivers_started_++;
   spec.name = std::string(sender ? "sender-" : "receiver-") + std::to_string(rank);
-  spec.argv = sender ? c_.sender : c_.receiver;
-  spec.env = {"IPCH_ENDPOINT=" + endpoint_, "IPCH_DIR=" + folder_};
-  for (auto& kv : fiu_environment(c_.fault, derive_seed(c_.seed, spec.name))) spec.env.push_back(kv);
-  spec.stderr_path = dir_ + "/" + spec.name + ".stderr";
-  spec.feed_stdin = sender;
-  spec.read_stdout = true;  // a receiver's frames; a sender's acknowledgements (or its own output)
-  stderr_files_.push_back(spec.stderr_path);
-  auto p = Program::start(spec);
+  engine::Exec x;
+  x.argv = sender ? c_.sender : c_.receiver;
+  x.env = {"IPCH_ENDPOINT=" + endpoint_, "IPCH_DIR=" + folder_};
+  for (auto& kv : fiu_environment(c_.fault, derive_seed(c_.seed, spec.name))) x.env.push_back(kv);
+  x.stderr_path = dir_ + "/" + spec.name + ".stderr";
+  x.feed_stdin = sender;
+  stderr_files_.push_back(x.stderr_path);
+  spec.exec = x;
+  spec.own_group = true;     // a program and the children it starts are killed together
+  spec.output = true;        // a receiver's frames; a sender's acknowledgements (or its own output)
+  spec.pipe_bytes = 4096;    // small, so back-pressure shows at once
+  if (sender) {
+    spec.on_output = [this](std::span<const std::byte> b) { read_sender(b); };
+    spec.wants_input = [this] { return next_ < c_.messages; };
+    spec.on_writable = [this] { give(); };
+    spec.on_exit = [this](int st, engine::Exit why) { sender_ended(st, why); };
+  } else {
+    spec.on_output = [this](std::span<const std::byte> b) { read_receiver(b); };
+    spec.on_exit = [this](int st, engine::Exit why) { receiver_ended(st, why); };
+  }
+  auto p = engine_.spawn(std::move(spec));
   if (!p) {
-    throw BadInput(std::string(sender ? "--sender" : "--receiver") + " '" + spec.argv[0] +
+    throw BadInput(std::string(sender ? "--sender" : "--receiver") + " '" + x.argv[0] +
                    "' cannot be started: " + p.error().message() +
                    (p.error() == std::errc::no_such_file_or_directory
                         ? "; give a path to the program, or put it on PATH"
                         : "; check that it is an executable file"));
   }
-  std::uint32_t w = add_worker(sender ? WorkerRole::sender : WorkerRole::receiver, rank, p->pid());
+  std::uint32_t w = add_worker(sender ? WorkerRole::sender : WorkerRole::receiver, rank, engine_.pid(*p));
   event(EventKind::started, w);
   if (fault_ && fault_->side == Side::both) fault_event(FaultAction::armed, w);
   if (sender) {
-    sender_.emplace(std::move(*p));
+    sender_ = *p;
     sender_worker_ = w;
     given_to_.clear();
     off_ = 0;  // a message cut off in the killed sender's stdin is given again whole
@@ -258,7 +278,7 @@ void Case::start(bool sender) {
     acked_ = 0;
     undecided_.clear();
   } else {
-    receiver_.emplace(std::move(*p));
+    receiver_ = *p;
     receiver_worker_ = w;
     reader_.emplace(c_.contract.contract.boundaries ? c_.max_size : std::max<std::size_t>(c_.max_size, kReadChunk));
     ready_ = false;
@@ -268,78 +288,71 @@ void Case::start(bool sender) {
 }
 
 void Case::give() {
-  while (sender_ && sender_->stdin_fd() >= 0 && next_ < msgs_.size()) {
-    Message& m = msgs_[next_];
-    if (given_to_.empty() || given_to_.back() != m.seq) {
+  while (sender_ && engine_.input_fd(*sender_) >= 0 && next_ < c_.messages) {
+    const std::uint64_t seq = next_;
+    if (frame_seq_ != seq) {
+      make_envelope(scenario_.payload_seed(), 0, seq, size_of(seq), buf_);
+      frame_.clear();
+      append_frame(frame_, buf_);
+      frame_seq_ = seq;
+    }
+    if (given_to_.empty() || given_to_.back() != seq) {
       // Once per sender, whatever the writes it takes (a full pipe says EAGAIN before a byte goes);
       // given again after a kill-sender restart: a second invocation of the same message.
-      event(EventKind::send_invoked, sender_worker_, m.seq, 0, m.frame.size() - kFrameHeader);
-      given_to_.push_back(m.seq);
+      event(EventKind::send_invoked, sender_worker_, seq, 0, frame_.size() - kFrameHeader);
+      given_to_.push_back(seq);
     }
-    auto n = sys::write(sender_->stdin_fd(), std::span(m.frame).subspan(off_));
+    auto n = sys::write(engine_.input_fd(*sender_), std::span(frame_).subspan(off_));
     if (!n) {
       if (n.error() == std::errc::resource_unavailable_try_again) {
         sender_blocked_ = true;
         return;
       }
       // EPIPE: the sender closed its stdin (or died): its exit says which.
-      sender_->close_stdin();
+      engine_.close_input(*sender_);
       return;
     }
     sender_blocked_ = false;
     progress();
     off_ += *n;
-    if (off_ < m.frame.size()) continue;
+    if (off_ < frame_.size()) continue;
     off_ = 0;
     ++next_;
     fire_on_given(next_);
   }
-  if (sender_ && next_ == msgs_.size() && sender_->stdin_fd() >= 0) sender_->close_stdin();  // EOF: all given
+  if (sender_ && next_ == c_.messages && engine_.input_fd(*sender_) >= 0) engine_.close_input(*sender_);  // EOF: all given
 }
 
-void Case::read_sender() {
-  if (!sender_ || sender_->stdout_fd() < 0) return;
-  std::vector<std::byte> chunk(kReadChunk);
-  // Bounded: a sender that floods its stdout is read a few chunks a turn; a dead one to the end.
-  const int most = sender_->status() ? 1024 : 16;
-  for (int rounds = 0; rounds < most && sender_->stdout_fd() >= 0; ++rounds) {
-    auto n = sys::read(sender_->stdout_fd(), chunk);
-    if (!n || *n == 0) {
-      if (!n && n.error() == std::errc::resource_unavailable_try_again) break;
-      sender_->close_stdout();
-      break;
-    }
-    auto bytes = std::span<const std::byte>(chunk).first(*n);
-    const AckReader::Level before = acks_.level();
-    std::uint64_t completed = acks_.feed(bytes);
-    if (acks_.level() == AckReader::Level::unknown) {
-      undecided_.insert(undecided_.end(), bytes.begin(), bytes.end());
-    } else if (acks_.level() == AckReader::Level::plain) {
-      if (before == AckReader::Level::unknown) keep_output(undecided_);
-      keep_output(bytes);
-    }
-    sender_level_ = std::max(sender_level_, acks_.level());
-    for (std::uint64_t i = 0; i < completed && !protocol_broken_; ++i) acknowledge();
-    if (acks_.malformed()) {
-      protocol(sender_->who() + " wrote to stdout " + acks_.why() + with_stderr(*sender_));
-      sender_->close_stdout();
-      return;
-    }
-    if (protocol_broken_) return;
+// The engine reads a few chunks a turn of a sender that floods its stdout, and a dead one to the end.
+void Case::read_sender(std::span<const std::byte> bytes) {
+  if (!sender_ || protocol_broken_) return;
+  const AckReader::Level before = acks_.level();
+  std::uint64_t completed = acks_.feed(bytes);
+  if (acks_.level() == AckReader::Level::unknown) {
+    undecided_.insert(undecided_.end(), bytes.begin(), bytes.end());
+  } else if (acks_.level() == AckReader::Level::plain) {
+    if (before == AckReader::Level::unknown) keep_output(undecided_);
+    keep_output(bytes);
+  }
+  sender_level_ = std::max(sender_level_, acks_.level());
+  for (std::uint64_t i = 0; i < completed && !protocol_broken_; ++i) acknowledge();
+  if (acks_.malformed()) {
+    protocol(who(*sender_) + " wrote to stdout " + acks_.why() + with_stderr(*sender_));
+    engine_.close_output(*sender_);
   }
 }
 
 void Case::acknowledge() {
   const std::uint64_t acked = acked_++;  // this acknowledgement's index: one chunk may complete many
   if (acked >= fully_given()) {
-    protocol(sender_->who() + " wrote acknowledgement " + std::to_string(acked + 1) + " after being given " +
+    protocol(who(*sender_) + " wrote acknowledgement " + std::to_string(acked + 1) + " after being given " +
              std::to_string(fully_given()) +
              " whole messages; the n-th acknowledgement says that the first n messages given to it are in the channel" +
              with_stderr(*sender_));
     return;
   }
   std::uint64_t seq = given_to_[acked];
-  event(EventKind::send_ok, sender_worker_, seq, 0, msgs_[seq].frame.size() - kFrameHeader);
+  event(EventKind::send_ok, sender_worker_, seq, 0, size_of(seq));
   progress();
 }
 
@@ -347,33 +360,43 @@ void Case::acknowledge() {
 // goes, as it always did, for the user to read beside the verdict.
 void Case::keep_output(std::span<const std::byte> bytes) {
   if (bytes.empty()) return;
-  auto f = sys::open(sender_->spec().stderr_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+  auto f = sys::open(engine_.spec(*sender_).exec->stderr_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
   if (f) (void)sys::write(f->get(), bytes);
 }
 
-// Killed by the fault: the acknowledgements it wrote before it died are in its stdout pipe, and
-// make those messages definite; the rest of what it was given stays indeterminate.
-void Case::bury_sender() {
-  sender_->kill_and_reap();
-  read_sender();
+// The sender's end, its stdout already read to the end by the engine.
+void Case::sender_ended(int status, engine::Exit why) {
+  if (why == engine::Exit::by_itself) return sender_exited(status);
+  if (burying_sender_) return bury_sender(status);
+  event(EventKind::exited, sender_worker_, 0, WIFSIGNALED(status) ? -WTERMSIG(status) : WEXITSTATUS(status), 0,
+        Damage::none, sender_worker_, true);
+  sender_.reset();
+}
+
+// Killed by the fault: the acknowledgements it wrote before it died were in its stdout pipe, and
+// made those messages definite; the rest of what it was given stays indeterminate.
+void Case::bury_sender(int status) {
+  burying_sender_ = false;
   const std::size_t given = given_to_.size();
   if (acks_.level() == AckReader::Level::acknowledged)
-    out_.notes.push_back(sender_->who() + " was killed after acknowledging " + std::to_string(acks_.acks()) +
+    out_.notes.push_back(who(*sender_) + " was killed after acknowledging " + std::to_string(acks_.acks()) +
                          " of the " + std::to_string(given) + " messages it was given: " +
                          std::to_string(acks_.acks()) + " definite, " + std::to_string(given - acks_.acks()) +
                          " indeterminate");
   else
-    out_.notes.push_back(sender_->who() + " was killed without acknowledging any message: the " +
+    out_.notes.push_back(who(*sender_) + " was killed without acknowledging any message: the " +
                          std::to_string(given) +
                          " messages it was given are indeterminate (a sender that acknowledges each message it "
                          "hands to the channel makes them definite)");
-  kill(sender_, sender_worker_, true);
+  event(EventKind::exited, sender_worker_, 0, WIFSIGNALED(status) ? -WTERMSIG(status) : WEXITSTATUS(status), 0,
+        Damage::none, sender_worker_, true);
+  sender_.reset();
 }
 
 void Case::take(std::span<const std::byte> msg) {
   Opened o = open_envelope(scenario_.payload_seed(), msg);
   event(EventKind::received, receiver_worker_, o.seq, 0, msg.size(), o.damage, o.sender);
-  if (o.intact && o.sender == 0 && o.seq < msgs_.size()) intact_.insert(o.seq);
+  if (o.intact && o.sender == 0 && o.seq < c_.messages) intact_.insert(o.seq);
   ++received_;
   last_receipt_ = now_ms();
   fire_on_received();
@@ -409,57 +432,57 @@ void Case::flush_stream(bool at_end) {
   stream_.erase(stream_.begin(), stream_.begin() + static_cast<std::ptrdiff_t>(pos));
 }
 
-void Case::read_receiver() {
-  if (!receiver_ || receiver_->stdout_fd() < 0) return;
-  std::vector<std::byte> chunk(kReadChunk), body;
-  // A receiver killed by the fault is read to the end of its pipe first: what it wrote out before
-  // it died has arrived (the pipe holds at most a page).
-  for (int rounds = 0; (rounds < 16 || dying_) && receiver_->stdout_fd() >= 0; ++rounds) {
-    auto n = sys::read(receiver_->stdout_fd(), chunk);
-    if (!n) {
-      if (n.error() != std::errc::resource_unavailable_try_again) receiver_->close_stdout();
-      break;
-    }
-    if (*n == 0) {
-      receiver_->close_stdout();
-      break;
-    }
-    progress();
-    reader_->feed(std::span(chunk).first(*n));
-    for (;;) {
-      auto st = reader_->next(body);
-      if (st == FrameReader::Status::need_more) break;
-      if (st == FrameReader::Status::malformed) {
-        protocol(receiver_->who() + " wrote a malformed frame: " + reader_->why() +
-                 "; each frame is a 4-byte little-endian length, then that many bytes");
-        receiver_->close_stdout();
-        return;
-      }
-      if (!ready_) {
-        if (!body.empty()) {
-          protocol(receiver_->who() + " wrote a first frame of " + std::to_string(body.size()) +
-                   " B; its first frame must be the empty ready frame (4 zero bytes)");
-          receiver_->close_stdout();
-          return;
-        }
-        ready_ = true;
-        if (!sender_ && !sender_done_) start(true);
-        continue;
-      }
-      if (c_.contract.contract.boundaries) {
-        take(body);
-      } else {
-        stream_.insert(stream_.end(), body.begin(), body.end());
-        flush_stream(false);
-      }
-      if (held_) return;
-    }
-  }
-  if (dying_) bury_receiver();
+// Each chunk the engine read; a receiver killed by the fault is read to the end of its pipe
+// first, since what it wrote out before it died has arrived (the pipe holds at most a page).
+void Case::read_receiver(std::span<const std::byte> bytes) {
+  if (!receiver_) return;
+  progress();
+  reader_->feed(bytes);
+  take_frames();
 }
 
-void Case::bury_receiver() {
-  int st = *receiver_->status();
+// The frames the reader holds, until a hold stops taking them (the rest wait in the reader).
+void Case::take_frames() {
+  std::vector<std::byte> body;
+  for (;;) {
+    auto st = reader_->next(body);
+    if (st == FrameReader::Status::need_more) break;
+    if (st == FrameReader::Status::malformed) {
+      protocol(who(*receiver_) + " wrote a malformed frame: " + reader_->why() +
+               "; each frame is a 4-byte little-endian length, then that many bytes");
+      engine_.close_output(*receiver_);
+      return;
+    }
+    if (!ready_) {
+      if (!body.empty()) {
+        protocol(who(*receiver_) + " wrote a first frame of " + std::to_string(body.size()) +
+                 " B; its first frame must be the empty ready frame (4 zero bytes)");
+        engine_.close_output(*receiver_);
+        return;
+      }
+      ready_ = true;
+      if (!sender_ && !sender_done_) start(true);
+      continue;
+    }
+    if (c_.contract.contract.boundaries) {
+      take(body);
+    } else {
+      stream_.insert(stream_.end(), body.begin(), body.end());
+      flush_stream(false);
+    }
+    if (held_) return;
+  }
+}
+
+void Case::receiver_ended(int status, engine::Exit why) {
+  if (why == engine::Exit::by_itself) return receiver_exited(status);
+  if (dying_) return bury_receiver(status);
+  event(EventKind::exited, receiver_worker_, 0, WIFSIGNALED(status) ? -WTERMSIG(status) : WEXITSTATUS(status), 0,
+        Damage::none, receiver_worker_, true);
+  receiver_.reset();
+}
+
+void Case::bury_receiver(int st) {
   event(EventKind::exited, receiver_worker_, 0, WIFSIGNALED(st) ? -WTERMSIG(st) : WEXITSTATUS(st), 0, Damage::none,
         receiver_worker_, true);
   receiver_.reset();  // a frame it had not finished, and bytes of an unfinished message, die with it
@@ -475,11 +498,15 @@ void Case::bury_receiver() {
   }
 }
 
-void Case::kill(std::optional<Program>& p, std::uint32_t worker, bool on_purpose) {
+void Case::kill(std::optional<engine::Id>& p, std::uint32_t worker) {
   if (!p) return;
-  int st = p->kill_and_reap();
-  event(EventKind::exited, worker, 0, WIFSIGNALED(st) ? -WTERMSIG(st) : WEXITSTATUS(st), 0, Damage::none, worker,
-        on_purpose);
+  if (engine_.alive(*p)) {
+    engine_.kill(*p);  // its on_exit records the end, on purpose, and lets it go
+    return;
+  }
+  // Ended by itself, but kept (a protocol breach was judged first): its end is recorded here.
+  int st = engine_.status(*p).value_or(0);
+  event(EventKind::exited, worker, 0, WIFSIGNALED(st) ? -WTERMSIG(st) : WEXITSTATUS(st), 0, Damage::none, worker, true);
   p.reset();
 }
 
@@ -488,12 +515,13 @@ void Case::fire_on_given(std::uint64_t given) {
   fired_ = true;
   if (fault_->name == "kill-sender") {
     fault_event(FaultAction::killed, sender_worker_);
-    bury_sender();
+    burying_sender_ = true;
+    engine_.kill(*sender_);  // its last acknowledgements are read, then bury_sender()
     if (!restart()) sender_done_ = true;  // the stream dies with its sender: nothing is restarted
     else start(true);
   } else if (fault_->name == "stop-sender") {
     fault_event(FaultAction::stopped, sender_worker_);
-    sender_->signal(SIGSTOP);
+    engine_.pause(*sender_);
     active_ = true;
   }
 }
@@ -503,15 +531,16 @@ void Case::fire_on_received() {
   fired_ = true;
   if (fault_->name == "kill-receiver") {
     fault_event(FaultAction::killed, receiver_worker_);
-    receiver_->kill_and_reap();
-    dying_ = true;  // read_receiver() reads what it wrote before it died, then buries it
+    dying_ = true;  // the engine reads what it wrote before it died, then bury_receiver()
+    engine_.kill(*receiver_);
   } else if (fault_->name == "stop-receiver") {
     fault_event(FaultAction::stopped, receiver_worker_);
-    receiver_->signal(SIGSTOP);
+    engine_.pause(*receiver_);
     active_ = true;
   } else if (fault_->name == "hold-receiver") {
     fault_event(FaultAction::held, receiver_worker_);
     held_ = true;
+    engine_.pause_output(*receiver_, true);
     active_ = true;
   }
 }
@@ -520,7 +549,7 @@ void Case::fire_on_received() {
 // more (its stdin is full), or everything has been given.
 bool Case::releasable() const {
   if (!sender_) return true;
-  if (fault_->side == Side::sender) return sender_blocked_ || next_ == msgs_.size();
+  if (fault_->side == Side::sender) return sender_blocked_ || next_ == c_.messages;
   return sender_blocked_;
 }
 
@@ -529,36 +558,39 @@ void Case::release() {
   active_ = false;
   if (fault_->name == "stop-sender") {
     if (sender_) {
-      sender_->signal(SIGCONT);
+      engine_.resume(*sender_);
       fault_event(FaultAction::continued, sender_worker_);
     }
   } else if (fault_->name == "stop-receiver") {
     if (receiver_) {
-      receiver_->signal(SIGCONT);
+      engine_.resume(*receiver_);
       fault_event(FaultAction::continued, receiver_worker_);
     }
   } else if (fault_->name == "hold-receiver") {
     held_ = false;
     fault_event(FaultAction::released, receiver_worker_);
+    if (receiver_) {
+      engine_.pause_output(*receiver_, false);
+      take_frames();  // those read before the hold
+    }
   }
   progress();
 }
 
-void Case::sender_exited() {
-  int st = *sender_->status();
+// Its acknowledgements, to the last, were read by the engine before this.
+void Case::sender_exited(int st) {
   bool clean = WIFEXITED(st) && WEXITSTATUS(st) == 0;
-  read_sender();  // the acknowledgements it wrote before it exited
   if (protocol_broken_) return;
   event(EventKind::exited, sender_worker_, 0, WIFSIGNALED(st) ? -WTERMSIG(st) : WEXITSTATUS(st), 0, Damage::none,
         sender_worker_, false);
-  std::string given = std::to_string(next_) + " of " + std::to_string(msgs_.size()) + " messages";
-  if (clean && next_ == msgs_.size() && sender_->stdin_fd() < 0 && off_ == 0) {
+  std::string given = std::to_string(next_) + " of " + std::to_string(c_.messages) + " messages";
+  if (clean && next_ == c_.messages && engine_.input_fd(*sender_) < 0 && off_ == 0) {
     if (acks_.level() != AckReader::Level::acknowledged) {
       for (std::uint64_t seq : given_to_)
-        event(EventKind::send_ok, sender_worker_, seq, 0, msgs_[seq].frame.size() - kFrameHeader);
+        event(EventKind::send_ok, sender_worker_, seq, 0, size_of(seq));
     } else if (acks_.acks() < given_to_.size()) {
       // Its acknowledged messages are definite already; the rest stay indeterminate.
-      protocol(sender_->who() + " exited 0 after acknowledging " + std::to_string(acks_.acks()) + " of the " +
+      protocol(who(*sender_) + " exited 0 after acknowledging " + std::to_string(acks_.acks()) + " of the " +
                std::to_string(given_to_.size()) +
                " messages it was given; a sender that acknowledges acknowledges every message it hands to the "
                "channel" +
@@ -566,90 +598,85 @@ void Case::sender_exited() {
     }
     sender_clean_ = true;
   } else if (clean) {
-    protocol(sender_->who() + " exited 0 after being given " + given +
+    protocol(who(*sender_) + " exited 0 after being given " + given +
              "; a sender must read stdin to its end (EOF) and send every frame before it exits" + with_stderr(*sender_));
   } else if (!restart() && receiver_killed_) {
     // Without restart a killed receiver ends the stream: reporting an error is what the sender should do.
   } else if (receiver_status_) {
     protocol(receiver_who_ + " " + describe_status(*receiver_status_) + " by itself after writing out " +
-             std::to_string(receiver_wrote_) + " of " + std::to_string(msgs_.size()) +
+             std::to_string(receiver_wrote_) + " of " + std::to_string(c_.messages) +
              " messages, before the sender had finished; the sender then " + describe_status(st));
   } else {
-    protocol(sender_->who() + " " + describe_status(st) + " after being given " + given + with_stderr(*sender_));
+    protocol(who(*sender_) + " " + describe_status(st) + " after being given " + given + with_stderr(*sender_));
   }
   sender_.reset();
   sender_done_ = true;
   progress();
 }
 
-void Case::receiver_exited() {
+// Whatever it wrote before it exited was read by the engine before this.
+void Case::receiver_exited(int st) {
   // A receiver that saw end of stream may exit before its sender is reaped: the sender's end,
   // when it has come, is taken first, so that "before the sender had finished" is true.
-  if (sender_ && sender_->reap()) sender_exited();
-  const std::uint32_t by = receiver_worker_;
-  if (held_) release();  // a receiver that is gone holds nothing back: everything it wrote must be read
-  read_receiver();  // whatever it wrote before it exited is in the pipe
-  if (!receiver_ || receiver_worker_ != by) return;  // a fault on those last frames killed it first
-  int st = *receiver_->status();
+  if (sender_) engine_.collect(*sender_);
+  if (held_) release();  // a receiver that is gone holds nothing back: everything it wrote is taken
+  if (dying_) return bury_receiver(st);  // a fault on those last frames killed it first
   event(EventKind::exited, receiver_worker_, 0, WIFSIGNALED(st) ? -WTERMSIG(st) : WEXITSTATUS(st), 0, Damage::none,
         receiver_worker_, terminating_);
-  const std::string who = receiver_->who();
-  std::string after = " after writing out " + std::to_string(received_) + " of " + std::to_string(msgs_.size()) +
+  const std::string name = who(*receiver_);
+  std::string after = " after writing out " + std::to_string(received_) + " of " + std::to_string(c_.messages) +
                       " messages";
   if (!c_.contract.contract.boundaries && ready_) flush_stream(true);
   if (protocol_broken_) {
     // already judged
   } else if (!ready_) {
-    protocol(who + " " + describe_status(st) + " before writing its ready frame (4 zero bytes on stdout)" +
+    protocol(name + " " + describe_status(st) + " before writing its ready frame (4 zero bytes on stdout)" +
              with_stderr(*receiver_));
   } else if (terminating_) {
     if (!ended_cleanly_after_sigterm(st))
-      protocol(who + " " + describe_status(st) + " after the harness's SIGTERM; a receiver ends with status 0 (or "
+      protocol(name + " " + describe_status(st) + " after the harness's SIGTERM; a receiver ends with status 0 (or "
                                                  "dies by SIGTERM) when told to" +
                with_stderr(*receiver_));
   } else if (eof() || (WIFEXITED(st) && WEXITSTATUS(st) == 0)) {
     // Ended by itself: judged on what it delivered, once the sender has ended too. Without eof
     // that is allowed, with status 0; under eof it is required.
     receiver_status_ = st;
-    receiver_who_ = who + with_stderr(*receiver_);
+    receiver_who_ = name + with_stderr(*receiver_);
     receiver_wrote_ = received_;
     ended_before_sender_ = !sender_done_;
   } else {
-    protocol(who + " " + describe_status(st) + " by itself" + after +
+    protocol(name + " " + describe_status(st) + " by itself" + after +
              "; a receiver ends with status 0, by itself once its sender has finished, or when the harness sends "
              "SIGTERM" +
              with_stderr(*receiver_));
   }
   if (!protocol_broken_ && reader_ && reader_->pending() && !terminating_)
-    protocol(who + " ended in the middle of a frame: " + reader_->describe_pending());
+    protocol(name + " ended in the middle of a frame: " + reader_->describe_pending());
   receiver_.reset();
   receiver_done_ = true;
   progress();
 }
 
 void Case::stall() {
-  std::uint64_t idle = now_ms() - last_progress_;
+  std::uint64_t idle = engine_.idle_ms();
   if (receiver_ && !ready_) {
-    protocol(receiver_->who() + " wrote no ready frame (4 zero bytes on stdout) within " + std::to_string(idle) +
+    protocol(who(*receiver_) + " wrote no ready frame (4 zero bytes on stdout) within " + std::to_string(idle) +
              " ms" + with_stderr(*receiver_));
     return;
   }
   if (terminating_) {
-    protocol(receiver_->who() + " did not exit within " + std::to_string(idle) + " ms of the harness's SIGTERM");
+    protocol(who(*receiver_) + " did not exit within " + std::to_string(idle) + " ms of the harness's SIGTERM");
     return;
   }
   out_.deadlock = true;
   out_.stalled_ms = idle;
-  std::vector<Process> procs;
-  if (sender_) procs.push_back({sender_->pid(), sender_->name()});
-  if (receiver_) procs.push_back({receiver_->pid(), receiver_->name()});
-  out_.diagnosis = diagnose(procs, false);
+  out_.diagnosis = engine_.diagnose(false);
   if (sender_done_ && eof() && receiver_)
-    out_.notes.push_back(receiver_->who() + " did not end by itself within " + std::to_string(idle) +
+    out_.notes.push_back(who(*receiver_) + " did not end by itself within " + std::to_string(idle) +
                          " ms after the sender closed (the contract says eof)");
   if (receiver_status_ && ended_before_sender_ && sender_)
     out_.notes.push_back(receiver_who_ + " ended by itself after writing out " + std::to_string(receiver_wrote_) +
-                         " of " + std::to_string(msgs_.size()) + " messages, before the sender had finished");
+                         " of " + std::to_string(c_.messages) + " messages, before the sender had finished");
 }
 
 CaseResult Case::run() {
@@ -664,71 +691,40 @@ CaseResult Case::run() {
   ObjectWatch watch = ObjectWatch::begin(scratch, endpoint_);
   (void)sys::rmdir(scratch);
   out_.notes.push_back(watch.note());
-  SignalPipe signals;
   try {
     start(false);
-    last_progress_ = now_ms();
-    while (!done_) {
-      std::vector<pollfd> fds{{signals.fd(), POLLIN, 0}};
-      int rx = -1, tx = -1, ax = -1, rxp = -1, txp = -1;
-      if (receiver_ && receiver_->stdout_fd() >= 0 && !held_) {
-        rx = static_cast<int>(fds.size());
-        fds.push_back({receiver_->stdout_fd(), POLLIN, 0});
-      }
-      if (sender_ && sender_->stdin_fd() >= 0 && next_ < msgs_.size()) {
-        tx = static_cast<int>(fds.size());
-        fds.push_back({sender_->stdin_fd(), POLLOUT, 0});
-      }
-      if (sender_ && sender_->stdout_fd() >= 0) {
-        ax = static_cast<int>(fds.size());
-        fds.push_back({sender_->stdout_fd(), POLLIN, 0});
-      }
-      if (receiver_) {
-        rxp = static_cast<int>(fds.size());
-        fds.push_back({receiver_->pidfd(), POLLIN, 0});
-      }
-      if (sender_) {
-        txp = static_cast<int>(fds.size());
-        fds.push_back({sender_->pidfd(), POLLIN, 0});
-      }
-      auto r = sys::poll(fds, Deadline::after(std::chrono::milliseconds(20)));
-      if (!r) throw std::runtime_error("poll: " + r.error().message());
-      if (fds[0].revents) {
-        out_.interrupted_by = signals.signal();
-        break;
-      }
-      if (rx >= 0 && fds[rx].revents) read_receiver();
-      if (ax >= 0 && fds[ax].revents) read_sender();
-      if (tx >= 0 && fds[tx].revents) give();
-      if (rxp >= 0 && receiver_ && fds[rxp].revents && receiver_->reap()) receiver_exited();
-      if (txp >= 0 && sender_ && fds[txp].revents && sender_->reap()) sender_exited();
-      if (protocol_broken_) break;
+    progress();
+    engine::Loop loop;
+    loop.stall_ms = c_.stall_ms;
+    loop.tick = std::chrono::milliseconds(20);
+    loop.on_turn = [&] {
+      if (protocol_broken_) return;
       if (active_ && releasable()) release();
-
-      std::uint64_t idle = now_ms() - last_progress_;
-      if (active_ && idle >= c_.stall_ms / 2) release();  // a fallback: the sender neither exits nor blocks visibly
+      // A fallback: the sender neither exits nor blocks visibly.
+      if (active_ && engine_.idle_ms() >= c_.stall_ms / 2) release();
       // The end. Under eof both programs end by themselves. Otherwise the receiver is told to end
       // once everything arrived, or once the senders are done and nothing more arrives.
       if (receiver_done_ && (sender_done_ || !sender_)) {
         done_ = true;  // a receiver that ended (by itself, when told, or killed without restart), and no sender
       } else if (!eof() && !terminating_ && receiver_ && ready_ && !active_) {
-        bool quiet = now_ms() - std::max(last_receipt_, last_progress_) >= c_.stall_ms / 4;
+        bool quiet = std::min(now_ms() - last_receipt_, engine_.idle_ms()) >= c_.stall_ms / 4;
         if ((all_arrived() && (sender_done_ || !sender_)) || (sender_done_ && quiet)) {
           terminating_ = true;
-          receiver_->signal(SIGCONT);  // a stopped receiver could not act on SIGTERM
-          receiver_->signal(SIGTERM);
+          engine_.resume(*receiver_);  // a stopped receiver could not act on SIGTERM
+          engine_.signal(*receiver_, SIGTERM);
           progress();
         }
       }
-      if (done_) break;
-      if (idle >= c_.stall_ms && !(sender_done_ && !eof() && !terminating_)) {
-        stall();
-        break;
-      }
-    }
+    };
+    loop.done = [&] { return done_ || protocol_broken_; };
+    // Senders done without eof: the receiver is waited for until it is quiet, then told to end.
+    loop.watchdog_paused = [&] { return sender_done_ && !eof() && !terminating_; };
+    engine::Ended end = engine_.run(loop);
+    if (end.how == engine::End::interrupted) out_.interrupted_by = end.signal;
+    else if (end.how == engine::End::stalled) stall();
   } catch (...) {
-    kill(sender_, sender_worker_, true);
-    kill(receiver_, receiver_worker_, true);
+    kill(sender_, sender_worker_);
+    kill(receiver_, receiver_worker_);
     (void)watch.remove_all();
     naming::remove_folder(folder_);
     throw;
@@ -737,8 +733,8 @@ CaseResult Case::run() {
       !(WIFEXITED(*receiver_status_) && WEXITSTATUS(*receiver_status_) == 0))
     protocol(receiver_who_ + " " + describe_status(*receiver_status_) +
              " once the sender had closed; under eof a receiver ends with status 0 at end of stream");
-  kill(sender_, sender_worker_, true);
-  kill(receiver_, receiver_worker_, true);
+  kill(sender_, sender_worker_);
+  kill(receiver_, receiver_worker_);
   // A program's own children (reparented to us, the subreaper) die with the case too.
   for (pid_t orphan : children_of_this_process()) {
     (void)sys::kill(orphan, SIGKILL);
@@ -760,6 +756,15 @@ CaseResult Case::run() {
   CaseResult result;
   result.seconds = double(monotonic_ns() - t0) / 1e9;
   result.outcome = std::move(out_);
+  if (result.outcome.interrupted_by) {
+    // Not judged: the user asked to stop, and judging a long case's history takes longer than
+    // the second a stop may take. Its programs and objects are gone all the same.
+    result.report.verdict = "error";
+    result.stderr_files = std::move(stderr_files_);
+    result.sender_level = to_string(sender_level_);
+    result.receiver_end = "by the harness";
+    return result;
+  }
   result.report = check_all(result.outcome);
   // A receiver that ended by itself while its sender still had messages for it is the cause of
   // what never arrived (or of the sender's hang).
@@ -768,7 +773,7 @@ CaseResult Case::run() {
   if (owed && receiver_status_ && ended_before_sender_ && !protocol_broken_)
     protocol_.add(kinds::protocol,
                   receiver_who_ + " " + describe_status(*receiver_status_) + " by itself after writing out " +
-                      std::to_string(receiver_wrote_) + " of " + std::to_string(msgs_.size()) +
+                      std::to_string(receiver_wrote_) + " of " + std::to_string(c_.messages) +
                       " messages, before the sender had finished: what it left in the channel never arrived");
   auto extra = protocol_.take();
   for (auto& v : leaked.take()) extra.push_back(std::move(v));

@@ -1,16 +1,15 @@
 #include "runner.hpp"
 
 #include <fcntl.h>
-#include <poll.h>
 #include <signal.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cstring>
-#include <deque>
-#include <fstream>
 #include <map>
 
+#include "engine.hpp"
 #include "envelope.hpp"
 #include "fault_driver.hpp"
 #include "fault_plan.hpp"
@@ -18,7 +17,6 @@
 #include "objects.hpp"
 #include "process_title.hpp"
 #include "registry.hpp"
-#include "signal_pipe.hpp"
 #include "sys.hpp"
 #include "worker.hpp"
 
@@ -43,15 +41,6 @@ bool receives_on(const WorkerInfo& w, std::uint8_t link) {
   }
 }
 
-struct Live {
-  WorkerInfo info;
-  sys::Fd control;  // read end, non-blocking
-  sys::Fd pidfd;
-  std::vector<std::byte> partial;
-  bool alive = true;
-  bool stopped = false;  // the runner ended it on purpose
-};
-
 class Runner {
  public:
   Runner(const Scenario& s, const RunOptions& o) : s_(s), o_(o) {}
@@ -63,34 +52,40 @@ class Runner {
   void choose_cap();
   void fork_workers();
   void loop();
-  void drain(Live& w);
-  void reap(Live& w);
+  // The one place where an event of this run reaches its history.
+  void record(const Event& e);
+  void on_event(std::uint32_t worker, Event e);
+  void on_exit(std::uint32_t worker, int status, engine::Exit why);
   void stop_finished_links();
   // True iff the contract promises this run's receivers end of stream once their senders are
   // gone: then they must end by themselves, and one still blocked is a stall, not a finished run.
   bool receivers_see_end_of_stream() const;
   void kill_all();
-  void fork_bystander(const sys::Fd& gate_w);
+  engine::Spec worker_spec(const WorkerInfo& info, bool restarted);
+  void fork_bystander();
   std::optional<std::uint32_t> restart(std::uint32_t worker);
-  Live* live(std::uint32_t worker);
-  bool working(const Live& w) const { return w.alive && w.info.role != WorkerRole::bystander; }
+  bool working(std::uint32_t w) const {
+    return engine_.alive(w) && out_.history.workers[w].role != WorkerRole::bystander;
+  }
   std::uint64_t now_ms() const { return monotonic_ns() / 1'000'000; }
 
   const Scenario& s_;
   const RunOptions& o_;
+  // First: it catches SIGINT and SIGTERM from here on, and it outlives nothing of the run's.
+  engine::Engine engine_;
   const Mechanism* mech_ = nullptr;
   std::vector<std::unique_ptr<Link>> links_;
-  std::deque<Live> workers_;  // a deque: restarts append while the loop holds references
   std::unique_ptr<FaultDriver> driver_;
-  pid_t pgid_ = 0;
-  sys::Fd start_gate_;  // closed once every worker has started or exited
+  sys::Fd gate_r_, gate_w_;  // the start gate: closed once every worker has started or exited
   RunOutcome out_;
-  std::uint64_t last_progress_ = 0;
+  std::vector<bool> stopped_;  // per worker: the runner ended it on purpose
   // Per link. A send invoked but neither completed nor failed is in flight: once its sender is
   // dead it may still arrive, so it must not stand in for a completed one still on its way.
   std::uint64_t invoked_[2]{}, sent_ok_[2]{}, send_failed_[2]{}, received_[2]{}, last_receive_[2]{};
   std::map<std::uint32_t, bool> started_;
 };
+
+void Runner::record(const Event& e) { out_.history.events.push_back(e); }
 
 void Runner::create_links() {
   int n = s_.workload.kind == WorkloadKind::request_response ? 2 : 1;
@@ -121,88 +116,74 @@ void Runner::choose_cap() {
   out_.cap = std::max(cap, kEnvelopeSize);
 }
 
-void Runner::fork_workers() {
-  auto plan = plan_workers(s_, out_.contract);
-  out_.history.workers = plan;
-  auto gate = sys::pipe(0);
-  if (!gate) throw std::runtime_error("start gate: " + describe(gate.error()));
-  std::vector<std::pair<sys::Fd, sys::Fd>> pipes;
-  for (std::size_t i = 0; i < plan.size(); ++i) {
-    auto p = sys::pipe(0);
-    if (!p) throw std::runtime_error("control pipe: " + describe(p.error()));
-    pipes.push_back(std::move(*p));
-  }
+// A worker, first or restarted: its control pipe is the engine's output pipe, read in whole
+// events. A restarted one holds only that pipe (at fd 3) of everything the runner had.
+engine::Spec Runner::worker_spec(const WorkerInfo& info, bool restarted) {
+  engine::Spec spec;
+  spec.name = info.name();
+  spec.record = sizeof(Event);
   pid_t runner = ::getpid();
-  for (std::size_t i = 0; i < plan.size(); ++i) {
-    std::fflush(nullptr);  // else the child inherits, and later flushes, what our stdout buffered
-    auto pid = sys::fork(true);
-    if (!pid) throw std::runtime_error("fork: " + describe(pid.error()));
-    if (*pid == 0) {
-      (void)sys::setpgid(0, pgid_);
-      (void)sys::default_signal(SIGINT);
-      (void)sys::default_signal(SIGTERM);
-      for (std::size_t j = 0; j < pipes.size(); ++j) {
-        pipes[j].first.reset();
-        if (j != i) pipes[j].second.reset();
-      }
-      gate->second.reset();
-      title::set(title::program() + " worker " + plan[i].name() + " (runner " + std::to_string(runner) + ")");
-      WorkerPlan wp{plan[i], out_.cap};
-      int rc = 3;
-      try {
-        rc = run_worker(s_, wp, links_, pipes[i].second.get(), gate->first.get());
-      } catch (const std::exception& e) {
-        std::fprintf(stderr, "ipc-harness worker %s: %s\n", plan[i].name().c_str(), e.what());
-      }
-      std::fflush(nullptr);
-      ::_exit(rc);
+  spec.body = [this, info, restarted, runner](int control) {
+    int gate = gate_r_.get();
+    gate_w_.reset();  // else the start gate never opens
+    if (restarted) {
+      ::dup2(control, 3);
+      ::close_range(4, ~0U, 0);
+      control = 3;
+      gate = -1;
     }
-    if (pgid_ == 0) pgid_ = *pid;
-    (void)sys::setpgid(*pid, pgid_);  // also here: whichever of parent and child runs first wins the race
-    out_.history.workers[i].pid = *pid;
-    Live w{out_.history.workers[i], std::move(pipes[i].first), {}, {}, true, false};
-    pipes[i].second.reset();
-    (void)sys::set_nonblocking(w.control.get(), true);
-    auto pfd = sys::pidfd_open(*pid);
-    if (!pfd) throw std::runtime_error("pidfd_open: " + describe(pfd.error()));
-    w.pidfd = std::move(*pfd);
-    workers_.push_back(std::move(w));
-  }
-  if (driver_->wants_bystander()) fork_bystander(gate->second);
-  // The runner holds no end: a pipe end kept here would keep EOF and EPIPE from the workers.
-  for (auto& l : links_) l->release();
-  start_gate_ = std::move(gate->second);
+    title::set(title::program() + " worker " + info.name() + " (runner " + std::to_string(runner) + ")");
+    WorkerPlan wp{info, out_.cap};
+    return run_worker(s_, wp, links_, control, gate);
+  };
+  std::uint32_t index = info.index;
+  spec.on_output = [this, index](std::span<const std::byte> bytes) {
+    Event e;
+    std::memcpy(&e, bytes.data(), sizeof e);
+    on_event(index, e);
+  };
+  spec.on_exit = [this, index](int status, engine::Exit why) { on_exit(index, status, why); };
+  return spec;
 }
 
-Live* Runner::live(std::uint32_t worker) {
-  for (auto& w : workers_)
-    if (w.info.index == worker) return &w;
-  return nullptr;
+void Runner::fork_workers() {
+  auto plan = plan_workers(s_, out_.contract);
+  auto gate = sys::pipe(0);
+  if (!gate) throw std::runtime_error("start gate: " + describe(gate.error()));
+  gate_r_ = std::move(gate->first);
+  gate_w_ = std::move(gate->second);
+  for (auto& info : plan) {
+    out_.history.workers.push_back(info);
+    stopped_.push_back(false);
+    auto id = engine_.spawn(worker_spec(info, false));
+    if (!id) throw std::runtime_error("fork: " + describe(id.error()));
+    out_.history.workers[*id].pid = engine_.pid(*id);
+  }
+  if (driver_->wants_bystander()) fork_bystander();
+  // The runner holds no end: a pipe end kept here would keep EOF and EPIPE from the workers.
+  for (auto& l : links_) l->release();
+  gate_r_.reset();
 }
 
 // A process that keeps every end of every channel and does nothing: an fd leaked across fork.
-void Runner::fork_bystander(const sys::Fd& gate_w) {
+void Runner::fork_bystander() {
   WorkerInfo info{static_cast<std::uint32_t>(out_.history.workers.size()), WorkerRole::bystander, 0, 0};
+  engine::Spec spec;
+  spec.name = info.name();
+  spec.output = false;
   pid_t runner = ::getpid();
-  std::fflush(nullptr);  // else the child inherits, and later flushes, what our stdout buffered
-    auto pid = sys::fork(true);
-  if (!pid) throw std::runtime_error("fork: " + describe(pid.error()));
-  if (*pid == 0) {
-    (void)sys::setpgid(0, pgid_);
-    ::close(gate_w.get());  // else the start gate never opens
+  spec.body = [this, runner](int) -> int {
+    gate_w_.reset();  // else the start gate never opens
     title::set(title::program() + " worker bystander (runner " + std::to_string(runner) + ")");
     for (;;) ::pause();
-  }
-  (void)sys::setpgid(*pid, pgid_);
-  info.pid = *pid;
+  };
+  std::uint32_t index = info.index;
+  spec.on_exit = [this, index](int status, engine::Exit why) { on_exit(index, status, why); };
   out_.history.workers.push_back(info);
-  auto pfd = sys::pidfd_open(*pid);
-  if (!pfd) throw std::runtime_error("pidfd_open: " + describe(pfd.error()));
-  auto p = sys::pipe(0);  // a control pipe that never carries anything, so the loop treats it alike
-  if (!p) throw std::runtime_error("pipe: " + describe(p.error()));
-  Live w{info, std::move(p->first), std::move(*pfd), {}, true, false};
-  (void)sys::set_nonblocking(w.control.get(), true);
-  workers_.push_back(std::move(w));
+  stopped_.push_back(false);
+  auto id = engine_.spawn(std::move(spec));
+  if (!id) throw std::runtime_error("fork: " + describe(id.error()));
+  out_.history.workers[*id].pid = engine_.pid(*id);
   started_[info.index] = true;
   Event e{};
   e.t_ns = monotonic_ns();
@@ -211,98 +192,57 @@ void Runner::fork_bystander(const sys::Fd& gate_w) {
   e.sender = e.worker = info.index;
   for (std::size_t i = 0; i < out_.history.faults.size(); ++i)
     if (out_.history.faults[i] == "leaked-fd") e.seq = i;
-  out_.history.events.push_back(e);
+  record(e);
 }
 
-// A new process in the same role on the same kernel object, after a kill. It closes every fd
-// it inherited from the runner but its own control pipe.
+// A new process in the same role on the same kernel object, after a kill.
 std::optional<std::uint32_t> Runner::restart(std::uint32_t worker) {
-  Live* old = live(worker);
-  if (!old) return std::nullopt;
-  WorkerInfo info = old->info;
+  if (worker >= out_.history.workers.size()) return std::nullopt;
+  WorkerInfo info = out_.history.workers[worker];
   info.index = static_cast<std::uint32_t>(out_.history.workers.size());
   info.rank += 100;  // receiver-100: the first restart of receiver-0
-  auto p = sys::pipe(0);
-  if (!p) return std::nullopt;
-  pid_t runner = ::getpid();
-  std::fflush(nullptr);  // else the child inherits, and later flushes, what our stdout buffered
-    auto pid = sys::fork(true);
-  if (!pid) return std::nullopt;
-  if (*pid == 0) {
-    (void)sys::setpgid(0, pgid_);
-    (void)sys::default_signal(SIGINT);
-    (void)sys::default_signal(SIGTERM);
-    ::dup2(p->second.get(), 3);
-    ::close_range(4, ~0U, 0);
-    title::set(title::program() + " worker " + info.name() + " (runner " + std::to_string(runner) + ")");
-    WorkerPlan wp{info, out_.cap};
-    int rc = 3;
-    try {
-      rc = run_worker(s_, wp, links_, 3, -1);
-    } catch (const std::exception& e) {
-      std::fprintf(stderr, "ipc-harness worker %s: %s\n", info.name().c_str(), e.what());
-    }
-    std::fflush(nullptr);
-    ::_exit(rc);
-  }
-  (void)sys::setpgid(*pid, pgid_);
-  info.pid = *pid;
+  info.pid = 0;
   out_.history.workers.push_back(info);
-  auto pfd = sys::pidfd_open(*pid);
-  if (!pfd) return std::nullopt;
-  Live w{info, std::move(p->first), std::move(*pfd), {}, true, false};
-  p->second.reset();
-  (void)sys::set_nonblocking(w.control.get(), true);
-  workers_.push_back(std::move(w));
+  stopped_.push_back(false);
+  auto id = engine_.spawn(worker_spec(info, true));
+  if (!id) {
+    out_.history.workers.pop_back();
+    stopped_.pop_back();
+    return std::nullopt;
+  }
+  out_.history.workers[*id].pid = engine_.pid(*id);
   return info.index;
 }
 
-void Runner::drain(Live& w) {
-  std::byte buf[sizeof(Event) * 64];
-  for (;;) {
-    auto n = sys::read(w.control.get(), buf);
-    if (!n || *n == 0) return;
-    w.partial.insert(w.partial.end(), buf, buf + *n);
-    std::size_t whole = w.partial.size() / sizeof(Event) * sizeof(Event);
-    for (std::size_t off = 0; off < whole; off += sizeof(Event)) {
-      Event e;
-      std::memcpy(&e, w.partial.data() + off, sizeof e);
-      e.worker = w.info.index;  // trust the pipe, not the payload
-      out_.history.events.push_back(e);
-      last_progress_ = now_ms();
-      if (driver_) driver_->on_event(e);
-      if (e.kind == EventKind::started) started_[w.info.index] = true;
-      if (e.kind == EventKind::send_invoked && e.link < 2) ++invoked_[e.link];
-      if (e.kind == EventKind::send_ok && e.link < 2) ++sent_ok_[e.link];
-      if (e.kind == EventKind::send_failed && e.link < 2) ++send_failed_[e.link];
-      if (e.kind == EventKind::received && e.link < 2) {
-        ++received_[e.link];
-        last_receive_[e.link] = now_ms();
-      }
-    }
-    w.partial.erase(w.partial.begin(), w.partial.begin() + static_cast<long>(whole));
+void Runner::on_event(std::uint32_t worker, Event e) {
+  e.worker = worker;  // trust the pipe, not the payload
+  record(e);
+  engine_.progress();
+  if (driver_) driver_->on_event(e);
+  if (e.kind == EventKind::started) started_[worker] = true;
+  if (e.kind == EventKind::send_invoked && e.link < 2) ++invoked_[e.link];
+  if (e.kind == EventKind::send_ok && e.link < 2) ++sent_ok_[e.link];
+  if (e.kind == EventKind::send_failed && e.link < 2) ++send_failed_[e.link];
+  if (e.kind == EventKind::received && e.link < 2) {
+    ++received_[e.link];
+    last_receive_[e.link] = now_ms();
   }
 }
 
-void Runner::reap(Live& w) {
-  drain(w);
-  auto r = sys::waitpid(w.info.pid, 0);
-  w.alive = false;
+void Runner::on_exit(std::uint32_t worker, int st, engine::Exit why) {
+  const WorkerInfo& w = out_.history.workers[worker];
   Event e{};
   e.t_ns = monotonic_ns();
-  e.worker = w.info.index;
+  e.worker = worker;
   e.kind = EventKind::exited;
-  if (r) {
-    int st = r->second;
-    e.err = WIFEXITED(st) ? WEXITSTATUS(st) : -WTERMSIG(st);
-  }
+  e.err = WIFEXITED(st) ? WEXITSTATUS(st) : -WTERMSIG(st);
   // Killed by the fault plan counts as on purpose too: history.jsonl says so (stopped_by_runner).
-  bool on_purpose = w.stopped || (driver_ && driver_->killed_by_fault(w.info.index));
+  bool on_purpose = why == engine::Exit::killed || stopped_[worker] || (driver_ && driver_->killed_by_fault(worker));
   e.stopped = on_purpose;
-  out_.history.events.push_back(e);
-  last_progress_ = now_ms();
+  record(e);
+  engine_.progress();
   if (!on_purpose && e.err != 0 && out_.error.empty()) {
-    out_.error = "worker " + w.info.name() + " (pid " + std::to_string(w.info.pid) + ") " +
+    out_.error = "worker " + w.name() + " (pid " + std::to_string(w.pid) + ") " +
                  (e.err > 0 ? "exited " + std::to_string(e.err) : std::string("was killed by SIG") + sigabbrev_np(-e.err)) +
                  "; its stderr above says why";
   }
@@ -327,92 +267,69 @@ bool Runner::receivers_see_end_of_stream() const {
 void Runner::stop_finished_links() {
   if (receivers_see_end_of_stream()) return;
   std::uint64_t drain_ms = std::min<std::uint64_t>(s_.stall_ms / 2, 1000);
+  const auto n = static_cast<std::uint32_t>(out_.history.workers.size());
   for (std::uint8_t link = 0; link < links_.size(); ++link) {
-    bool senders_alive = std::any_of(workers_.begin(), workers_.end(),
-                                     [&](const Live& w) { return w.alive && sends_on(w.info, link); });
+    bool senders_alive = false;
+    for (std::uint32_t w = 0; w < n; ++w) senders_alive = senders_alive || (engine_.alive(w) && sends_on(out_.history.workers[w], link));
     if (senders_alive) continue;
     std::uint64_t in_flight = invoked_[link] - sent_ok_[link] - send_failed_[link];
     bool all_in = received_[link] >= sent_ok_[link] + in_flight;
-    bool quiet = now_ms() - std::max(last_receive_[link], last_progress_) >= drain_ms;
+    bool quiet = now_ms() - std::max(last_receive_[link], now_ms() - engine_.idle_ms()) >= drain_ms;
     if (!all_in && !quiet) continue;
-    for (auto& w : workers_) {
-      if (w.alive && !w.stopped && receives_on(w.info, link)) {
-        w.stopped = true;
-        (void)sys::kill(w.info.pid, SIGKILL);
+    for (std::uint32_t w = 0; w < n; ++w) {
+      if (engine_.alive(w) && !stopped_[w] && receives_on(out_.history.workers[w], link)) {
+        stopped_[w] = true;
+        engine_.kill(w);
       }
     }
   }
 }
 
 void Runner::kill_all() {
-  if (pgid_ > 0) (void)sys::kill(-pgid_, SIGKILL);
-  for (auto& w : workers_) {
-    if (!w.alive) continue;
-    w.stopped = true;
-    (void)sys::kill(w.info.pid, SIGKILL);
-    reap(w);
-  }
+  for (std::size_t w = 0; w < stopped_.size(); ++w)
+    if (engine_.alive(static_cast<std::uint32_t>(w))) stopped_[w] = true;
+  engine_.kill_all();
 }
 
 void Runner::loop() {
-  SignalPipe signals;
-  last_progress_ = now_ms();
-  while (std::any_of(workers_.begin(), workers_.end(), [&](const Live& w) { return working(w); })) {
-    std::vector<pollfd> fds;
-    std::vector<Live*> who;
-    fds.push_back({signals.fd(), POLLIN, 0});
-    who.push_back(nullptr);
-    // Control pipes are not polled once messages flow: a worker's event write then wakes nobody
-    // (no context switch per event); the runner drains every pipe once a millisecond and at every
-    // exit. Until the start gate opens they are, so the gate opens as soon as the last worker has
-    // started rather than at the next tick.
-    for (auto& w : workers_) {
-      if (!w.alive) continue;
-      fds.push_back({w.pidfd.get(), POLLIN, 0});
-      who.push_back(&w);
-      if (start_gate_.valid()) {
-        fds.push_back({w.control.get(), POLLIN, 0});
-        who.push_back(nullptr);
+  engine_.progress();
+  engine::Loop loop;
+  loop.stall_ms = s_.stall_ms;
+  loop.tick = std::chrono::milliseconds(1);
+  // Control pipes wake the loop only until the start gate opens: once messages flow, a worker's
+  // event write then wakes nobody (no context switch per event); the engine reads every pipe
+  // once a millisecond and at every exit. Until then they do, so the gate opens as soon as the
+  // last worker has started rather than at the next tick.
+  loop.outputs_wake = true;
+  const auto n = [&] { return static_cast<std::uint32_t>(out_.history.workers.size()); };
+  loop.on_turn = [&] {
+    if (gate_w_.valid()) {
+      bool all = true;
+      for (std::uint32_t w = 0; w < n(); ++w) all = all && (!working(w) || started_[w]);
+      if (all) {
+        if (driver_->holds_receivers_at_start()) driver_->hold_receivers();
+        gate_w_.reset();
+        loop.outputs_wake = false;
       }
     }
-    std::uint64_t stall_at = last_progress_ + s_.stall_ms;
-    std::uint64_t now = now_ms();
-    auto wait = std::chrono::milliseconds(std::min<std::uint64_t>(stall_at > now ? stall_at - now : 0, 1));
-    auto r = sys::poll(fds, Deadline::after(wait));
-    if (!r) throw std::runtime_error("poll: " + describe(r.error()));
-    if (fds[0].revents) {
-      out_.interrupted_by = signals.signal();
-      kill_all();
-      break;
-    }
-    for (auto& w : workers_)
-      if (w.alive) drain(w);
-    for (std::size_t i = 1; i < fds.size(); ++i)
-      if (fds[i].revents && who[i] && who[i]->alive) reap(*who[i]);
-    if (start_gate_.valid() && std::all_of(workers_.begin(), workers_.end(), [&](const Live& w) {
-          return !working(w) || started_[w.info.index];
-        })) {
-      if (driver_->holds_receivers_at_start()) driver_->hold_receivers();
-      start_gate_.reset();
-    }
-    driver_->on_tick(now_ms() - last_progress_);
+    driver_->on_tick(engine_.idle_ms());
     stop_finished_links();
-    if (now_ms() - last_progress_ >= s_.stall_ms && !driver_->holding()) {
-      out_.deadlock = true;
-      out_.stalled_ms = now_ms() - last_progress_;
-      std::vector<Process> procs;
-      for (auto& w : workers_)
-        if (w.alive) procs.push_back({w.info.pid, w.info.name()});
-      out_.diagnosis = diagnose(procs, o_.backtrace);
-      kill_all();
-    }
+  };
+  loop.done = [&] {
+    for (std::uint32_t w = 0; w < n(); ++w)
+      if (working(w)) return false;
+    return true;
+  };
+  loop.watchdog_paused = [&] { return driver_->holding(); };
+  engine::Ended end = loop.done() ? engine::Ended{} : engine_.run(loop);
+  if (end.how == engine::End::interrupted) {
+    out_.interrupted_by = end.signal;
+  } else if (end.how == engine::End::stalled) {
+    out_.deadlock = true;
+    out_.stalled_ms = end.idle_ms;
+    out_.diagnosis = engine_.diagnose(o_.backtrace);
   }
-  for (auto& w : workers_) {
-    if (!w.alive) continue;
-    w.stopped = true;  // bystanders live until the run ends
-    (void)sys::kill(w.info.pid, SIGKILL);
-    reap(w);
-  }
+  kill_all();  // bystanders live until the run ends; after a stall or a signal, everyone
 }
 
 RunOutcome Runner::run() {
@@ -427,7 +344,7 @@ RunOutcome Runner::run() {
   }
   FaultDriver::Hooks hooks{
       [this](std::uint32_t w, int sig) {
-        if (Live* l = live(w); l && l->alive) (void)sys::kill(l->info.pid, sig);
+        if (engine_.alive(w)) engine_.signal(w, sig);
       },
       [this](std::size_t fault, FaultAction a, std::uint32_t w) {
         Event e{};
@@ -437,22 +354,12 @@ RunOutcome Runner::run() {
         e.seq = fault;
         e.sender = w;
         e.worker = w;
-        out_.history.events.push_back(e);
-        last_progress_ = now_ms();
+        record(e);
+        engine_.progress();
       },
       [this](std::uint32_t w) { return restart(w); },
-      [this](std::uint32_t w) {
-        Live* l = live(w);
-        return l && l->alive;
-      },
-      [this](std::uint32_t w) -> char {
-        Live* l = live(w);
-        if (!l || !l->alive) return '?';
-        std::ifstream in("/proc/" + std::to_string(l->info.pid) + "/stat");
-        std::string stat((std::istreambuf_iterator<char>(in)), {});
-        auto close = stat.rfind(')');
-        return close == std::string::npos || close + 2 >= stat.size() ? '?' : stat[close + 2];
-      },
+      [this](std::uint32_t w) { return engine_.alive(w); },
+      [this](std::uint32_t w) -> char { return engine_.state(w); },
       [this]() -> const std::vector<WorkerInfo>& { return out_.history.workers; },
   };
   faults::Plan plan = fault_plan(s_);

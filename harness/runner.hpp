@@ -1,10 +1,12 @@
 // Runs a scenario: creates the kernel objects, forks one real process per role, collects their
 // events over control pipes (never the channel under test), watches for a stall, and cleans up.
 //
-// The runner forks every worker before it starts anything else and stays single-threaded, so
-// fork() is safe and cheaper than fork+exec; each worker's command line is rewritten to
-// "ipc-harness worker <role> (runner <pid>)". Workers die with the runner (PR_SET_PDEATHSIG)
-// and share one process group, which the runner kills as a whole.
+// The runner is a client of the process engine (engine.hpp), which forks, watches, kills and
+// reaps the workers, reads their control pipes in whole events and runs the stall watchdog; the
+// runner says what each worker runs and what each event and exit means. It stays
+// single-threaded, so fork() is safe and cheaper than fork+exec; each worker's command line is
+// rewritten to "ipc-harness worker <role> (runner <pid>)". Workers die with the runner
+// (PR_SET_PDEATHSIG) and share the engine's one process group, killed as a whole.
 #pragma once
 
 #include <stdexcept>

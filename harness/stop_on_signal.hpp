@@ -1,34 +1,26 @@
 // SIGINT and SIGTERM turned into a flag for long commands (bench, claims) that stop between
-// measurements, so every owner's destructor still runs and nothing is left behind.
+// measurements, so every owner's destructor still runs and nothing is left behind. The same
+// process-wide state as every SignalPipe (signal_pipe.hpp): a signal caught by a run's own
+// loop inside the command is the command's too.
 #pragma once
 
 #include <atomic>
-#include <csignal>
+
+#include "signal_pipe.hpp"
 
 namespace ipch::cli {
 
-// The signal that arrived (0: none), while a StopOnSignal is alive.
-inline std::atomic<int> stop_signal{0};
+// The signal that arrived (0: none), while a StopOnSignal (or any SignalPipe) is alive.
+inline std::atomic<int>& stop_signal = ipch::stop_flag();
 
 class StopOnSignal {
  public:
-  StopOnSignal() {
-    stop_signal = 0;
-    struct sigaction sa {};
-    sa.sa_handler = [](int sig) { stop_signal = sig; };
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, &old_int_);
-    sigaction(SIGTERM, &sa, &old_term_);
-  }
-  ~StopOnSignal() {
-    sigaction(SIGINT, &old_int_, nullptr);
-    sigaction(SIGTERM, &old_term_, nullptr);
-  }
+  StopOnSignal() = default;
   StopOnSignal(const StopOnSignal&) = delete;
   StopOnSignal& operator=(const StopOnSignal&) = delete;
 
  private:
-  struct sigaction old_int_ {}, old_term_{};
+  SignalPipe guard_;
 };
 
 }  // namespace ipch::cli

@@ -9,6 +9,9 @@
 // (leaves a process or an object behind) shows that the leftover checks fire.
 #include "check_fixture.hpp"
 
+#include <iostream>
+#include <thread>
+
 namespace {
 
 using namespace check_test;
@@ -373,6 +376,42 @@ TEST_F(Check, EveryFailingCaseHasATimelineBesideItsReproducerAndPrintsItsPath) {
   EXPECT_EQ(timeline_lines(replay.out), std::vector<std::string>{(repro.parent_path() / "timeline.html").string()})
       << replay.show();
   EXPECT_NE(slurp(repro.parent_path() / "timeline.html").find("<svg"), std::string::npos);
+}
+
+// --- 10. SIGTERM and SIGINT ------------------------------------------------------------------
+
+// A signal at any moment, between cases, while one is set up or cleaned up, or in the middle of a
+// long one, ends check with 128 + signal, every program and object gone. Quick cases (/bin/true
+// breaks the protocol at once, so the run is mostly set-up and clean-up: where a SIGTERM was once
+// lost for minutes) and long ones (a million messages each) at moments spread over the run.
+// The 10 s wait is a hang guard; how long each took is printed.
+TEST_F(Check, SigtermOrSigintAtAnyMomentEndsTheRunAndLeavesNothing) {
+  for (int sig : {SIGTERM, SIGINT}) {
+    for (int k = 0; k < 6; ++k) {
+      const bool long_cases = k % 2 == 1;
+      std::vector<std::string> args{"check", "--contract", kMq, "--max-size", "8192", "--seed", std::to_string(k),
+                                    "--cases", "1000000", "--fault", "none"};
+      for (const auto& [option, program] :
+           {std::pair{"--sender", long_cases ? kSender : std::string("/bin/true")},
+            std::pair{"--receiver", long_cases ? kReceiver : std::string("/bin/true")}}) {
+        args.push_back(option);
+        args.push_back(program + " " + marker_);
+      }
+      args.push_back("--messages");
+      args.push_back(long_cases ? "1000000" : "10");
+      Started s = start(args);
+      std::this_thread::sleep_for(std::chrono::milliseconds(150 + 170 * k));
+      auto sent = std::chrono::steady_clock::now();
+      ASSERT_EQ(::kill(s.pid, sig), 0);
+      Outcome r = wait_argv(s, 10s);
+      double took = std::chrono::duration<double>(std::chrono::steady_clock::now() - sent).count();
+      std::cout << "SIG" << sigabbrev_np(sig) << " after " << 150 + 170 * k << " ms ("
+                << (long_cases ? "long" : "quick") << " cases): exit " << r.rc << " " << took << " s later\n";
+      EXPECT_TRUE(r.finished) << r.show();
+      EXPECT_EQ(r.rc, 128 + sig) << r.show();
+      expect_nothing_left(r);
+    }
+  }
 }
 
 }  // namespace

@@ -228,6 +228,33 @@ TEST(Cleanup, SigintEndsTheRunKillsWorkersAndRemovesEverything) {
   EXPECT_FALSE(std::filesystem::exists("/tmp/ipch-" + std::to_string(runner) + ".journal"));
 }
 
+// `run --cases` under SIGTERM or SIGINT at moments spread over the run (between cases, while one
+// is set up, runs or is judged): 128 + signal, no worker and no kernel object left. The 10 s
+// wait is a hang guard; how long each took is printed.
+TEST(Cleanup, SigtermOrSigintAtAnyMomentEndsRunCasesAndRemovesEverything) {
+  for (int sig : {SIGTERM, SIGINT}) {
+    for (int k = 0; k < 5; ++k) {
+      pid_t runner = spawn_runner("run --mechanism all --cases 1000000 --seed " + std::to_string(k));
+      std::this_thread::sleep_for(std::chrono::milliseconds(100 + 230 * k));
+      auto sent = std::chrono::steady_clock::now();
+      ASSERT_TRUE(sys::kill(runner, sig));
+      test::Child guard = test::Child::spawn([&]() -> int {
+        std::this_thread::sleep_for(10s);
+        (void)sys::kill(runner, SIGKILL);  // a hang guard: the test then fails on the status
+        return 0;
+      });
+      auto w = sys::waitpid(runner, 0);
+      double took = std::chrono::duration<double>(std::chrono::steady_clock::now() - sent).count();
+      ASSERT_TRUE(w);
+      std::printf("SIG%s after %d ms: status %d, %.3f s later\n", sigabbrev_np(sig), 100 + 230 * k, w->second, took);
+      EXPECT_TRUE(WIFEXITED(w->second) && WEXITSTATUS(w->second) == 128 + sig) << w->second;
+      EXPECT_TRUE(wait_until([&] { return workers_of(runner).empty(); }, 5s));
+      EXPECT_TRUE(objects_of(runner).empty()) << ::testing::PrintToString(objects_of(runner));
+      EXPECT_FALSE(std::filesystem::exists("/tmp/ipch-" + std::to_string(runner) + ".journal"));
+    }
+  }
+}
+
 // `bench` on one mechanism: every file written, every size measured, every figure positive.
 // (Its numbers are not asserted: speed is reported, never tested.)
 TEST(Bench, AQuickRunWritesJsonCsvAndSvgWithEverySizeOfTheMechanism) {

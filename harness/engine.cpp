@@ -1,0 +1,343 @@
+#include "engine.hpp"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <iterator>
+#include <stdexcept>
+
+#include "event.hpp"
+
+namespace ipch::engine {
+
+namespace {
+
+constexpr std::size_t kReadChunk = 64 * 1024;
+
+// In the child of an exec, between fork and exec: only calls that are safe after fork in a
+// single-threaded parent. Any failure goes back as an errno through `report`.
+[[noreturn]] void become(const Exec& x, int in, int out, int err_file, int report) {
+  auto fail = [&](int e) {
+    (void)!::write(report, &e, sizeof e);
+    ::_exit(127);
+  };
+  for (int sig : {SIGPIPE, SIGUSR1, SIGCHLD}) (void)sys::default_signal(sig);
+  sigset_t none;
+  sigemptyset(&none);
+  ::sigprocmask(SIG_SETMASK, &none, nullptr);
+  // Every end above 10 first, so that installing one at 0..3 never closes another.
+  int ends[4] = {in, out, err_file, report};
+  for (int& e : ends) {
+    auto moved = sys::fcntl(e, F_DUPFD_CLOEXEC, 10);
+    if (!moved) fail(moved.error().value());
+    e = *moved;
+  }
+  report = ends[3];
+  for (int i = 0; i < 3; ++i)
+    if (auto r = sys::dup_to(ends[i], i); !r) fail(r.error().value());
+  if (auto r = sys::dup_to(report, 3, O_CLOEXEC); !r) fail(r.error().value());
+  report = 3;
+  if (auto r = sys::close_from(4); !r) fail(r.error().value());
+  for (const auto& kv : x.env) {
+    auto eq = kv.find('=');
+    if (eq == std::string::npos) continue;
+    if (::setenv(kv.substr(0, eq).c_str(), kv.substr(eq + 1).c_str(), 1) != 0) fail(errno);
+  }
+  auto r = sys::execvp(x.argv.at(0), x.argv);
+  fail(r ? ENOEXEC : r.error().value());
+  ::_exit(127);  // not reached: fail() exits
+}
+
+}  // namespace
+
+Engine::Engine() { last_progress_ = now_ms(); }
+
+Engine::~Engine() {
+  if (group_ > 0) (void)sys::kill(-group_, SIGKILL);
+  for (auto& p : procs_) {
+    if (p.status) continue;
+    if (p.spec.own_group) (void)sys::kill(-p.pid, SIGKILL);
+    (void)sys::kill(p.pid, SIGKILL);
+    (void)sys::waitpid(p.pid, 0);
+  }
+}
+
+std::uint64_t Engine::now_ms() const { return monotonic_ns() / 1'000'000; }
+
+Result<Id> Engine::spawn(Spec spec) {
+  sys::Fd out_r, out_w, in_r, in_w, report_r, report_w, err_file, devnull;
+  if (spec.output) {
+    auto p = sys::pipe(O_CLOEXEC);
+    if (!p) return std::unexpected(p.error());
+    out_r = std::move(p->first);
+    out_w = std::move(p->second);
+    if (spec.pipe_bytes) (void)sys::set_pipe_size(out_w.get(), spec.pipe_bytes);
+  }
+  if (spec.exec) {
+    if (spec.exec->argv.empty()) return std::unexpected(std::make_error_code(std::errc::invalid_argument));
+    auto report = sys::pipe(O_CLOEXEC);
+    if (!report) return std::unexpected(report.error());
+    report_r = std::move(report->first);
+    report_w = std::move(report->second);
+    auto f = sys::open(spec.exec->stderr_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+    if (!f) return std::unexpected(f.error());
+    err_file = std::move(*f);
+    auto n = sys::open("/dev/null", O_RDWR | O_CLOEXEC);
+    if (!n) return std::unexpected(n.error());
+    devnull = std::move(*n);
+    if (spec.exec->feed_stdin) {
+      auto p = sys::pipe(O_CLOEXEC);
+      if (!p) return std::unexpected(p.error());
+      in_r = std::move(p->first);
+      in_w = std::move(p->second);
+      if (spec.pipe_bytes) (void)sys::set_pipe_size(in_w.get(), spec.pipe_bytes);
+    }
+  }
+  std::fflush(nullptr);  // else the child inherits, and later flushes, what our stdout buffered
+  auto pid = sys::fork(/*die_with_parent=*/true);
+  if (!pid) return std::unexpected(pid.error());
+  if (*pid == 0) {
+    (void)sys::setpgid(0, spec.own_group ? 0 : group_);
+    (void)sys::default_signal(SIGINT);
+    (void)sys::default_signal(SIGTERM);
+    // Nothing of the other processes': their pipes held here would keep EOF and EPIPE from them.
+    for (auto& p : procs_) {
+      p.out.reset();
+      p.in.reset();
+      p.pidfd.reset();
+    }
+    out_r.reset();
+    in_w.reset();
+    report_r.reset();
+    if (spec.exec) {
+      become(*spec.exec, spec.exec->feed_stdin ? in_r.get() : devnull.get(),
+             spec.output ? out_w.get() : err_file.get(), err_file.get(), report_w.get());
+    }
+    int rc = 3;
+    try {
+      rc = spec.body(spec.output ? out_w.get() : -1);
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "ipc-harness %s: %s\n", spec.name.c_str(), e.what());
+    }
+    std::fflush(nullptr);
+    ::_exit(rc);
+  }
+  // Both sides call setpgid, so the group exists before either goes on (the usual race fix).
+  pid_t group = spec.own_group ? *pid : (group_ ? group_ : *pid);
+  (void)sys::setpgid(*pid, group);
+  if (!spec.own_group && !group_) group_ = *pid;
+  Proc p;
+  p.pid = *pid;
+  out_w.reset();
+  in_r.reset();
+  auto pfd = sys::pidfd_open(*pid);
+  if (spec.exec) {
+    report_w.reset();
+    int child_errno = 0;
+    auto n = sys::read(report_r.get(), std::as_writable_bytes(std::span(&child_errno, 1)));
+    if (n && *n == sizeof child_errno) {
+      (void)sys::kill(*pid, SIGKILL);
+      (void)sys::waitpid(*pid, 0);
+      return std::unexpected(std::error_code(child_errno, std::generic_category()));
+    }
+  }
+  if (!pfd) {
+    (void)sys::kill(*pid, SIGKILL);
+    (void)sys::waitpid(*pid, 0);
+    return std::unexpected(pfd.error());
+  }
+  p.pidfd = std::move(*pfd);
+  p.out = std::move(out_r);
+  p.in = std::move(in_w);
+  if (p.out.valid()) (void)sys::set_nonblocking(p.out.get(), true);
+  if (p.in.valid()) (void)sys::set_nonblocking(p.in.get(), true);
+  p.spec = std::move(spec);
+  procs_.push_back(std::move(p));
+  return static_cast<Id>(procs_.size() - 1);
+}
+
+void Engine::signal(Id id, int sig) {
+  Proc& p = procs_.at(id);
+  // The group outlives the leader while its children run: signal it even after the reap.
+  if (p.spec.own_group) (void)sys::kill(-p.pid, sig);
+  if (!p.status) (void)sys::kill(p.pid, sig);
+}
+
+void Engine::kill(Id id) {
+  Proc& p = procs_.at(id);
+  if (p.spec.own_group) (void)sys::kill(-p.pid, SIGKILL);
+  if (p.status) return;
+  (void)sys::kill(p.pid, SIGKILL);
+  auto r = sys::waitpid(p.pid, 0);
+  p.status = r ? r->second : W_EXITCODE(0, SIGKILL);
+  p.killed = true;
+  if (!p.in_callback) settle(id);
+}
+
+void Engine::settle(Id id) {
+  Proc& p = procs_[id];
+  if (!p.killed || p.finished || p.in_callback) return;
+  pump(id, true);
+  finish(id, Exit::killed);
+}
+
+void Engine::kill_all() {
+  if (group_ > 0) (void)sys::kill(-group_, SIGKILL);
+  for (Id id = 0; id < procs_.size(); ++id) kill(id);
+}
+
+bool Engine::collect(Id id) {
+  Proc& p = procs_.at(id);
+  if (p.finished || p.killed) return false;
+  if (!p.status) {
+    auto r = sys::waitpid(p.pid, WNOHANG);
+    if (!r || r->first != p.pid) return false;
+    p.status = r->second;
+  }
+  pump(id, true);
+  if (procs_[id].killed) {  // killed from its own last output: buried as a kill
+    settle(id);
+    return true;
+  }
+  finish(id, Exit::by_itself);
+  return true;
+}
+
+void Engine::finish(Id id, Exit why) {
+  Proc& p = procs_[id];
+  if (p.finished) return;
+  p.finished = true;
+  p.out.reset();
+  p.pidfd.reset();
+  // Its stdin only after on_exit, which may ask whether it was closed (everything given).
+  if (p.spec.on_exit) p.spec.on_exit(*p.status, why);
+  procs_[id].in.reset();
+}
+
+void Engine::pump(Id id, bool to_end) {
+  std::vector<std::byte> chunk(kReadChunk);
+  for (std::size_t round = 0; to_end || round < procs_[id].spec.reads_per_turn; ++round) {
+    Proc& p = procs_[id];
+    // A held process's bytes stay unread while it lives (holding it is the point); once it is
+    // dead, what it wrote is read all the same.
+    if (!p.out.valid() || p.finished || (p.paused && !to_end)) return;
+    auto n = sys::read(p.out.get(), chunk);
+    if (!n) {
+      if (n.error() != std::errc::resource_unavailable_try_again) p.out.reset();
+      return;
+    }
+    if (*n == 0) {
+      p.out.reset();
+      return;
+    }
+    std::span<const std::byte> got(chunk.data(), *n);
+    ++p.in_callback;
+    if (p.spec.record == 0) {
+      if (p.spec.on_output) p.spec.on_output(got);
+    } else {
+      p.partial.insert(p.partial.end(), got.begin(), got.end());
+      std::size_t whole = p.partial.size() / p.spec.record * p.spec.record;
+      for (std::size_t off = 0; off < whole; off += p.spec.record)
+        if (p.spec.on_output) p.spec.on_output(std::span(p.partial).subspan(off, p.spec.record));
+      p.partial.erase(p.partial.begin(), p.partial.begin() + static_cast<std::ptrdiff_t>(whole));
+    }
+    Proc& q = procs_[id];
+    --q.in_callback;
+    // Killed from its own output callback: read the rest of what it wrote, then bury it, now.
+    if (q.killed && !q.finished && !to_end) {
+      settle(id);
+      return;
+    }
+  }
+}
+
+void Engine::pause_output(Id id, bool paused) { procs_.at(id).paused = paused; }
+
+int Engine::input_fd(Id id) const { return procs_.at(id).in.get(); }
+
+void Engine::close_input(Id id) { procs_.at(id).in.reset(); }
+
+void Engine::close_output(Id id) { procs_.at(id).out.reset(); }
+
+std::optional<int> Engine::status(Id id) const { return procs_.at(id).status; }
+
+void Engine::progress() { last_progress_ = now_ms(); }
+
+std::uint64_t Engine::idle_ms() const { return now_ms() - last_progress_; }
+
+Ended Engine::run(const Loop& loop) {
+  for (;;) {
+    std::vector<pollfd> fds{{signals_.fd(), POLLIN, 0}};
+    enum class What { pidfd, out, in };
+    std::vector<std::pair<Id, What>> who{{0, What::pidfd}};
+    for (Id id = 0; id < procs_.size(); ++id) {
+      Proc& p = procs_[id];
+      if (p.finished || p.killed) continue;
+      fds.push_back({p.pidfd.get(), POLLIN, 0});
+      who.push_back({id, What::pidfd});
+      if (loop.outputs_wake && p.out.valid() && !p.paused) {
+        fds.push_back({p.out.get(), POLLIN, 0});
+        who.push_back({id, What::out});
+      }
+      if (p.in.valid() && p.spec.wants_input && p.spec.wants_input()) {
+        fds.push_back({p.in.get(), POLLOUT, 0});
+        who.push_back({id, What::in});
+      }
+    }
+    std::uint64_t idle = idle_ms();
+    auto wait = std::min<std::uint64_t>(idle < loop.stall_ms ? loop.stall_ms - idle : 0,
+                                        static_cast<std::uint64_t>(loop.tick.count()));
+    auto r = sys::poll(fds, Deadline::after(std::chrono::milliseconds(wait)));
+    if (!r) throw std::runtime_error("poll: " + r.error().message());
+    if (fds[0].revents || signals_.signal()) return {End::interrupted, signals_.signal(), 0};
+    // Every output, woken or not: with outputs_wake false, a worker's write wakes nobody and is
+    // read here once a tick.
+    for (Id id = 0; id < procs_.size(); ++id)
+      if (!procs_[id].finished && !procs_[id].killed) pump(id, false);
+    for (std::size_t i = 1; i < fds.size(); ++i) {
+      auto [id, what] = who[i];
+      if (what == What::in && fds[i].revents && !procs_[id].finished && !procs_[id].killed &&
+          procs_[id].in.valid() && procs_[id].spec.on_writable) {
+        procs_[id].spec.on_writable();
+      }
+    }
+    for (std::size_t i = 1; i < fds.size(); ++i) {
+      auto [id, what] = who[i];
+      if (what == What::pidfd && fds[i].revents) collect(id);
+    }
+    if (loop.on_turn) loop.on_turn();
+    if (loop.done && loop.done()) return {End::done, 0, 0};
+    idle = idle_ms();
+    if (idle >= loop.stall_ms && !(loop.watchdog_paused && loop.watchdog_paused())) return {End::stalled, 0, idle};
+  }
+}
+
+std::vector<Blocked> Engine::diagnose(bool backtrace) const {
+  std::vector<Process> live;
+  for (const auto& p : procs_)
+    if (!p.status) live.push_back({p.pid, p.spec.name});
+  return ipch::diagnose(live, backtrace);
+}
+
+bool Engine::alive(Id id) const { return id < procs_.size() && !procs_[id].status && !procs_[id].finished; }
+
+pid_t Engine::pid(Id id) const { return procs_.at(id).pid; }
+
+const Spec& Engine::spec(Id id) const { return procs_.at(id).spec; }
+
+char Engine::state(Id id) const {
+  if (!alive(id)) return '?';
+  std::ifstream in("/proc/" + std::to_string(procs_[id].pid) + "/stat");
+  std::string stat((std::istreambuf_iterator<char>(in)), {});
+  auto close = stat.rfind(')');
+  return close == std::string::npos || close + 2 >= stat.size() ? '?' : stat[close + 2];
+}
+
+}  // namespace ipch::engine
