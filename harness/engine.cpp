@@ -20,6 +20,9 @@ namespace ipch::engine {
 namespace {
 
 constexpr std::size_t kReadChunk = 64 * 1024;
+// A dead process's pipe is read to its end, but a grandchild that escaped its group may hold it
+// and write for ever: past this many chunks (64 MiB) the rest is not its parent's to deliver.
+constexpr std::size_t kMostChunksOfTheDead = 1024;
 
 // In the child of an exec, between fork and exec: only calls that are safe after fork in a
 // single-threaded parent. Any failure goes back as an errno through `report`.
@@ -223,7 +226,8 @@ void Engine::finish(Id id, Exit why) {
 
 void Engine::pump(Id id, bool to_end) {
   std::vector<std::byte> chunk(kReadChunk);
-  for (std::size_t round = 0; to_end || round < procs_[id].spec.reads_per_turn; ++round) {
+  const std::size_t most = to_end ? kMostChunksOfTheDead : procs_[id].spec.reads_per_turn;
+  for (std::size_t round = 0; round < most; ++round) {
     Proc& p = procs_[id];
     // A held process's bytes stay unread while it lives (holding it is the point); once it is
     // dead, what it wrote is read all the same.

@@ -59,7 +59,7 @@ struct Spec {
   bool output = true;              // a pipe from the process: body's output_fd, a program's stdout
   std::size_t pipe_bytes = 0;      // both pipes' buffer size (0: the kernel's default)
   std::size_t record = 0;          // output is delivered in whole records of this size; 0: as it comes
-  std::size_t reads_per_turn = 16; // chunks read per turn while it lives (a dead one is read to the end)
+  std::size_t reads_per_turn = 16; // chunks read per turn while it lives (a dead one: to the end, 64 MiB at most)
   // Bytes it wrote, in order, never after on_exit. For a process that was killed, what it wrote
   // before it died is still delivered first (its pipe is read to the end).
   std::function<void(std::span<const std::byte>)> on_output;
