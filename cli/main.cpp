@@ -123,7 +123,8 @@ int main(int argc, char** argv) {
   auto* replay = app.add_subcommand("replay", "rerun a reproducer and say how often it gives the same verdict");
   std::string repro;
   unsigned times = 1;
-  replay->add_option("reproducer", repro, "a reproducer.json written by run")->required();
+  // ExistingFile: a folder would make the reproducer's reader throw instead of refusing it.
+  replay->add_option("reproducer", repro, "a reproducer.json written by run")->required()->check(CLI::ExistingFile);
   replay->add_option("--times", times, "how many replays")->check(r::in_range(1, r::kMaxTimes, "give how many replays"));
   replay->add_flag("--json", json, "one JSON object on stdout");
   replay->add_flag("--backtrace", backtrace, "add gdb stacks to a deadlock diagnosis");
@@ -143,7 +144,9 @@ int main(int argc, char** argv) {
   claims->add_flag("--quick", claims_args.quick, "smaller runs and a quick benchmark: within 3 minutes on 2 cores");
   claims->add_option("--out", claims_args.out, "folder for report.html, report.md, report.json (default ipch-runs/claims)");
   claims->add_flag("--json", claims_args.json, "print report.json on stdout instead of the summary");
-  claims->add_option("--only", claims_only, "comma-separated claim ids (ipc-harness list claims)");
+  // An empty list would silently mean every claim: minutes, not the few the user meant.
+  claims->add_option("--only", claims_only, "comma-separated claim ids (ipc-harness list claims)")
+      ->check(r::claim_ids());
   claims->add_option("--seed", claims_seed, "the seed every experiment derives from (default: random, always printed)")
       ->check(r::seed_number());
 

@@ -4,6 +4,7 @@
 
 #include <charconv>
 
+#include "claims_catalogue.hpp"
 #include "registry.hpp"
 
 namespace ipch::cli {
@@ -67,6 +68,28 @@ CLI::Validator shard_form() {
                            kMaxShards);
       },
       "i/n");
+}
+
+CLI::Validator claim_ids() {
+  return CLI::Validator(
+      [](std::string& text) -> std::string {
+        std::string_view rest = text;
+        bool any = false;
+        while (true) {
+          auto comma = rest.find(',');
+          std::string_view id = rest.substr(0, comma);
+          if (!id.empty()) {
+            if (!claims::find(id))
+              return fmt::format("'{}' is not a claim; use ids from: {}", std::string(id), claims::ids());
+            any = true;
+          }
+          if (comma == std::string_view::npos) break;
+          rest.remove_prefix(comma + 1);
+        }
+        if (!any) return fmt::format("{} names no claim; give ids from: {}", shown(text), claims::ids());
+        return {};
+      },
+      "IDS");
 }
 
 CLI::Validator mechanism_name(bool all_too) {

@@ -45,6 +45,9 @@ CLI::Validator seed_number();
 // Passes iff the text is i/n in plain decimal with 0 <= i < n <= kMaxShards.
 CLI::Validator shard_form();
 
+// Passes iff the text is one or more comma-separated ids of the claims catalogue.
+CLI::Validator claim_ids();
+
 // Passes iff the text names a mechanism of the registry, or is "all" when `all_too`.
 CLI::Validator mechanism_name(bool all_too);
 
