@@ -91,25 +91,25 @@ int main(int argc, char** argv) {
       ->required()
       ->check(r::mechanism_name(true));
   run->add_option("--cases", cases, "run this many generated scenarios (derived from --seed) instead of one")
-      ->check(r::in_range(1, r::kMaxCases, "give how many generated cases to run"));
+      ->transform(r::in_range(1, r::kMaxCases, "give how many generated cases to run"));
   run->add_option("--workload", workload, "stream, request-response or fan-in");
   run->add_option("--senders", senders, "sending processes (stream: 1, fan-in: 4); with --receivers at most " +
                                             std::to_string(ceiling.workers) + " here: " + ceiling.why)
-      ->check(r::in_range(1, role_max, ceiling.why));
+      ->transform(r::in_range(1, role_max, ceiling.why));
   run->add_option("--receivers", receivers, "receiving processes (stream: 1)")
-      ->check(r::in_range(1, role_max, ceiling.why));
+      ->transform(r::in_range(1, role_max, ceiling.why));
   run->add_option("--messages", messages, "messages in all (request-response: requests)")
-      ->check(r::in_range(1, r::kMaxMessages, "give a count of messages"));
+      ->transform(r::in_range(1, r::kMaxMessages, "give a count of messages"));
   run->add_option("--max-size", max_size, "largest message in bytes, envelope included; capped to the mechanism's limit")
-      ->check(r::in_range(r::kMinSize, r::kMaxSize, "a message holds at least its 32 B envelope, at most 16 MiB"));
+      ->transform(r::in_range(r::kMinSize, r::kMaxSize, "a message holds at least its 32 B envelope, at most 16 MiB"));
   run->add_option("--depth", depth, "request-response: requests written before the first response is read")
-      ->check(r::in_range(1, r::kMaxDepth, "give how many requests go out before the first response is read"));
+      ->transform(r::in_range(1, r::kMaxDepth, "give how many requests go out before the first response is read"));
   run->add_option("--setting", settings, "capacity=N,message_size=N,blocking=false (see list mechanisms)");
   run->add_option("--fault", fault_specs, "NAME[:key=value,...], repeatable (ipc-harness list faults)");
   run->add_option("--seed", seed, "the seed every choice derives from (default: random, always printed)")
-      ->check(r::seed_number());
+      ->transform(r::seed_number());
   run->add_option("--stall-ms", stall_ms, "no progress for this long is a deadlock")
-      ->check(r::in_range(r::kMinStallMs, r::kMaxStallMs, "below 100 ms a busy machine looks like a deadlock"));
+      ->transform(r::in_range(r::kMinStallMs, r::kMaxStallMs, "below 100 ms a busy machine looks like a deadlock"));
   run->add_option("--out", out, "folder for history.jsonl, result.json and, on failure, reproducer.json and timeline.html");
   run->add_flag("--json", json, "one JSON object on stdout");
   run->add_flag("--backtrace", backtrace, "add gdb stacks of blocked workers to a deadlock diagnosis");
@@ -125,7 +125,7 @@ int main(int argc, char** argv) {
   unsigned times = 1;
   // ExistingFile: a folder would make the reproducer's reader throw instead of refusing it.
   replay->add_option("reproducer", repro, "a reproducer.json written by run")->required()->check(CLI::ExistingFile);
-  replay->add_option("--times", times, "how many replays")->check(r::in_range(1, r::kMaxTimes, "give how many replays"));
+  replay->add_option("--times", times, "how many replays")->transform(r::in_range(1, r::kMaxTimes, "give how many replays"));
   replay->add_flag("--json", json, "one JSON object on stdout");
   replay->add_flag("--backtrace", backtrace, "add gdb stacks to a deadlock diagnosis");
 
@@ -148,7 +148,7 @@ int main(int argc, char** argv) {
   claims->add_option("--only", claims_only, "comma-separated claim ids (ipc-harness list claims)")
       ->check(r::claim_ids());
   claims->add_option("--seed", claims_seed, "the seed every experiment derives from (default: random, always printed)")
-      ->check(r::seed_number());
+      ->transform(r::seed_number());
 
   auto* check = app.add_subcommand("check", "run your own sender and receiver programs under faults and judge them");
   ipch::cli::CheckArgs check_args;
@@ -162,15 +162,15 @@ int main(int argc, char** argv) {
                     "window=N: a killed receiver may lose N messages");
   check->add_option("--fault", check_args.faults, "a fault for programs, repeatable (default: all, cycled over the cases)");
   check->add_option("--cases", check_args.cases, "how many cases (default 16)")
-      ->check(r::in_range(1, r::kMaxCases, "give how many cases to run"));
+      ->transform(r::in_range(1, r::kMaxCases, "give how many cases to run"));
   check->add_option("--messages", check_args.messages, "messages per case (default 100)")
-      ->check(r::in_range(1, r::kMaxMessages, "give a count of messages per case"));
+      ->transform(r::in_range(1, r::kMaxMessages, "give a count of messages per case"));
   check->add_option("--max-size", check_args.max_size, "largest message in bytes, envelope included (default 4096)")
-      ->check(r::in_range(r::kMinSize, r::kMaxSize, "a message holds at least its 32 B envelope, at most 16 MiB"));
+      ->transform(r::in_range(r::kMinSize, r::kMaxSize, "a message holds at least its 32 B envelope, at most 16 MiB"));
   check->add_option("--seed", check_seed, "the seed every case derives from (default: random, always printed)")
-      ->check(r::seed_number());
+      ->transform(r::seed_number());
   check->add_option("--stall-ms", check_args.stall_ms, "no progress for this long is a hang (default 5000)")
-      ->check(r::in_range(r::kMinStallMs, r::kMaxStallMs, "below 100 ms a busy machine looks like a hang"));
+      ->transform(r::in_range(r::kMinStallMs, r::kMaxStallMs, "below 100 ms a busy machine looks like a hang"));
   check->add_option("--junit", check_args.junit, "write JUnit XML here: one testcase per program pair x fault");
   check->add_option("--shard", check_args.shard, "i/n: run the cases whose index % n == i (default 0/1)")
       ->check(r::shard_form());

@@ -38,7 +38,10 @@ CLI::Validator in_range(std::uint64_t lo, std::uint64_t hi, const std::string& w
   return CLI::Validator(
       [lo, hi, range, why](std::string& text) -> std::string {
         auto v = parse_decimal(text);
-        if (v && *v >= lo && *v <= hi) return {};
+        if (v && *v >= lo && *v <= hi) {
+          text = std::to_string(*v);  // else CLI11 reads a leading 0 as octal: 010 would be 8
+          return {};
+        }
         if (integer(text)) return fmt::format("{} is not in {}; {}", shown(text), range, why);
         return fmt::format("{} is not a whole number in {}; {}", shown(text), range, why);
       },
@@ -48,7 +51,10 @@ CLI::Validator in_range(std::uint64_t lo, std::uint64_t hi, const std::string& w
 CLI::Validator seed_number() {
   return CLI::Validator(
       [](std::string& text) -> std::string {
-        if (parse_decimal(text)) return {};
+        if (auto v = parse_decimal(text)) {
+          text = std::to_string(*v);  // else CLI11 reads a leading 0 as octal: 010 would be 8
+          return {};
+        }
         return fmt::format("{} is not a seed: give a whole number in 0..{} (plain decimal, as printed by a run)",
                            shown(text), UINT64_MAX);
       },

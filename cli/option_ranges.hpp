@@ -3,7 +3,9 @@
 // A validator runs on the text before CLI11 converts it, so it sees "-5" and not the 1.8e19 that
 // an unsigned conversion would wrap it to, and it sees "99999999999999999999999" before strtoull
 // saturates it. Every number is plain decimal: CLI11 would otherwise read "010" as 8 and "0x10"
-// as 16, and a seed must print back as it was typed.
+// as 16, and a seed must mean what it says. A validator that passes a number hands CLI11 its
+// decimal form without leading zeros.
+// Attach in_range and seed_number with Option::transform: check() would discard that form.
 //
 // A refusal is one line that CLI11 prefixes with the option's name:
 //   --messages: -5 is not in 1..1000000000; give a count of messages
