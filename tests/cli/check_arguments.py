@@ -199,7 +199,7 @@ class Gen:
 
     def check(self):
         prog = self.pick(["/bin/true", "cat", "/bin/false", "/nonexistent/program", "", "'unclosed"])
-        argv = ["check", "--sender", prog, "--receiver", self.pick(["/bin/true", "cat", ""]), "--stall-ms", "500"]
+        argv = ["check", "--sender", prog, "--receiver", self.pick(["/bin/true", "cat", ""])]
         for opt, lo, hi, cheap in [("--cases", 1, 1_000_000, 2), ("--messages", 1, 1_000_000_000, 5),
                                    ("--max-size", 32, 16 * 1024 * 1024, 4096), ("--stall-ms", 100, 3_600_000, 1000),
                                    ("--seed", 0, U64, U64)]:
@@ -209,6 +209,8 @@ class Gen:
             argv += ["--cases", "1"]
         if not any(a == "--messages" for a in argv):
             argv += ["--messages", "2"]
+        if not any(a == "--stall-ms" for a in argv):
+            argv += ["--stall-ms", "500"]
         if self.r.random() < 0.3:
             argv += ["--shard", self.pick(HOSTILE_SHARDS + ["0/1"])]
         if self.r.random() < 0.2:
