@@ -32,7 +32,7 @@ std::uint64_t threads_of(uid_t uid) {
 }  // namespace
 
 WorkerCeiling worker_ceiling() {
-  WorkerCeiling c{kMaxWorkers, fmt::format("a run forks at most {} workers", kMaxWorkers)};
+  WorkerCeiling c{kMaxWorkers, fmt::format("a run forks at most {} workers (a listening socket's backlog)", kMaxWorkers)};
   rlimit fds{};
   if (::getrlimit(RLIMIT_NOFILE, &fds) == 0 && fds.rlim_cur != RLIM_INFINITY) {
     std::uint64_t room = fds.rlim_cur > kFdReserve ? (fds.rlim_cur - kFdReserve) / kFdsPerWorker : 0;

@@ -10,9 +10,10 @@
 
 namespace ipch::cli {
 
-// A fixed ceiling beside the machine's: a run of more processes tests the scheduler, not the
-// mechanism, and takes seconds just to fork.
-inline constexpr std::uint64_t kMaxWorkers = 512;
+// A fixed ceiling beside the machine's. A socket mechanism listens with a backlog of 128
+// (mechanisms/socket_common.cpp): 255 tcp or unix-stream senders of one fan-in ended as a false
+// deadlock after minutes of diagnosis, 127 pass in a fraction of a second.
+inline constexpr std::uint64_t kMaxWorkers = 128;
 // Descriptors one worker costs at most: the runner's control pipe and pidfd for it, and the
 // connection a socket receiver accepts from it; measured with `ulimit -n 256`, with room to spare.
 inline constexpr std::uint64_t kFdsPerWorker = 4;

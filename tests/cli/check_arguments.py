@@ -68,7 +68,7 @@ HOSTILE_SHARDS = ["-1/4", "0/-1", "4/4", "0/0", "1", "/", "a/b", "0/999999999999
 
 def ceiling(nofile):
     """The machine's ceiling on workers under RLIMIT_NOFILE `nofile` (cli/worker_ceiling.hpp)."""
-    w = 512
+    w = 128
     if nofile != resource.RLIM_INFINITY:
         w = min(w, max(nofile - 32, 0) // 4)
     return w
@@ -163,7 +163,7 @@ class Gen:
                 opts.update({"--workload": "fan-in", "--senders": str(self.pick([hi, hi + 1, 2 * hi])),
                              "--messages": "30"})
             elif opt in ("--senders", "--receivers"):
-                opts[opt] = self.number(1, 511, 4) if self.r.random() < 0.8 else self.pick(["511", "512", "100000"])
+                opts[opt] = self.number(1, 127, 4) if self.r.random() < 0.8 else self.pick(["127", "128", "100000"])
             elif opt == "--max-size":
                 opts[opt] = self.number(32, 16 * 1024 * 1024, 65536)
                 if self.r.random() < 0.15:
