@@ -345,6 +345,9 @@ def execute(binary, case, work, index):
         elif not case.other_hostile and not any(f"{o}: " in lines[0] for o, _ in case.all_out_of_range(
                 ceiling(soft))):
             problems.append(f"{option} {value!r}: the refusal names no out-of-range option")
+    elif any(case.argv[i] == "--setting" and case.argv[i + 1] in HOSTILE_SETTINGS for i in range(len(case.argv) - 1)) \
+            and rc != 2 and not problems:
+        problems.append(f"a malformed --setting was taken (exit {rc}, expected 2)")
     elif rc == 2 and len([l for l in err_text.splitlines() if l.strip()]) > 2:
         problems.append("exit 2 with more than two lines on stderr")
     # A number is taken as the decimal it reads as: "010" is ten, not eight (CLI11 alone says octal).
