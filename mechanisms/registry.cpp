@@ -2,6 +2,7 @@
 
 #include <array>
 #include <charconv>
+#include <cstdint>
 #include <vector>
 
 #include "fifo.hpp"
@@ -61,6 +62,8 @@ std::optional<std::size_t> parse_size(std::string_view v) {
   std::size_t n = 0;
   auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
   if (ec != std::errc() || p != v.data() + v.size() || v.empty()) return std::nullopt;
+  // 17592186044417M would wrap to 1M and be taken silently.
+  if (n > SIZE_MAX / mult) return std::nullopt;
   return n * mult;
 }
 }  // namespace
