@@ -18,6 +18,7 @@
 #include "objects.hpp"
 #include "process_title.hpp"
 #include "registry.hpp"
+#include "run_history.hpp"
 #include "signal_pipe.hpp"
 #include "sys.hpp"
 #include "worker.hpp"
@@ -63,7 +64,9 @@ class Runner {
   void choose_cap();
   void fork_workers();
   void loop();
-  void drain(Live& w);
+  // Reads what `w` reported: everything (at an exit), or at most `max_reads` pipe reads, so a
+  // worker that writes as fast as the runner reads cannot keep it from a signal or the watchdog.
+  void drain(Live& w, std::size_t max_reads = SIZE_MAX);
   void reap(Live& w);
   void stop_finished_links();
   // True iff the contract promises this run's receivers end of stream once their senders are
@@ -90,6 +93,7 @@ class Runner {
   // dead it may still arrive, so it must not stand in for a completed one still on its way.
   std::uint64_t invoked_[2]{}, sent_ok_[2]{}, send_failed_[2]{}, received_[2]{}, last_receive_[2]{};
   std::map<std::uint32_t, bool> started_;
+  std::optional<RunHistory> history_;  // every event goes through history_->add, once the contract is known
 };
 
 void Runner::create_links() {
@@ -211,7 +215,7 @@ void Runner::fork_bystander(const sys::Fd& gate_w) {
   e.sender = e.worker = info.index;
   for (std::size_t i = 0; i < out_.history.faults.size(); ++i)
     if (out_.history.faults[i] == "leaked-fd") e.seq = i;
-  out_.history.events.push_back(e);
+  history_->add(e);
 }
 
 // A new process in the same role on the same kernel object, after a kill. It closes every fd
@@ -257,9 +261,9 @@ std::optional<std::uint32_t> Runner::restart(std::uint32_t worker) {
   return info.index;
 }
 
-void Runner::drain(Live& w) {
+void Runner::drain(Live& w, std::size_t max_reads) {
   std::byte buf[sizeof(Event) * 64];
-  for (;;) {
+  for (std::size_t reads = 0; reads < max_reads; ++reads) {
     auto n = sys::read(w.control.get(), buf);
     if (!n || *n == 0) return;
     w.partial.insert(w.partial.end(), buf, buf + *n);
@@ -268,7 +272,7 @@ void Runner::drain(Live& w) {
       Event e;
       std::memcpy(&e, w.partial.data() + off, sizeof e);
       e.worker = w.info.index;  // trust the pipe, not the payload
-      out_.history.events.push_back(e);
+      history_->add(e);
       last_progress_ = now_ms();
       if (driver_) driver_->on_event(e);
       if (e.kind == EventKind::started) started_[w.info.index] = true;
@@ -299,7 +303,7 @@ void Runner::reap(Live& w) {
   // Killed by the fault plan counts as on purpose too: history.jsonl says so (stopped_by_runner).
   bool on_purpose = w.stopped || (driver_ && driver_->killed_by_fault(w.info.index));
   e.stopped = on_purpose;
-  out_.history.events.push_back(e);
+  history_->add(e);
   last_progress_ = now_ms();
   if (!on_purpose && e.err != 0 && out_.error.empty()) {
     out_.error = "worker " + w.info.name() + " (pid " + std::to_string(w.info.pid) + ") " +
@@ -386,7 +390,7 @@ void Runner::loop() {
       break;
     }
     for (auto& w : workers_)
-      if (w.alive) drain(w);
+      if (w.alive) drain(w, 64);
     for (std::size_t i = 1; i < fds.size(); ++i)
       if (fds[i].revents && who[i] && who[i]->alive) reap(*who[i]);
     if (start_gate_.valid() && std::all_of(workers_.begin(), workers_.end(), [&](const Live& w) {
@@ -437,7 +441,7 @@ RunOutcome Runner::run() {
         e.seq = fault;
         e.sender = w;
         e.worker = w;
-        out_.history.events.push_back(e);
+        history_->add(e);
         last_progress_ = now_ms();
       },
       [this](std::uint32_t w) { return restart(w); },
@@ -455,6 +459,7 @@ RunOutcome Runner::run() {
       },
       [this]() -> const std::vector<WorkerInfo>& { return out_.history.workers; },
   };
+  history_.emplace(out_.history, out_.contract, o_.sink);
   faults::Plan plan = fault_plan(s_);
   for (const auto& f : plan) out_.history.faults.push_back(f.name);
   driver_ = std::make_unique<FaultDriver>(s_, plan, std::move(hooks));
@@ -465,11 +470,10 @@ RunOutcome Runner::run() {
     loop();
   } catch (...) {
     kill_all();
+    history_->finish();
     throw;
   }
-  // Read order interleaves pipes; one clock orders the events of every process.
-  std::stable_sort(out_.history.events.begin(), out_.history.events.end(),
-                   [](const Event& a, const Event& b) { return a.t_ns < b.t_ns; });
+  history_->finish();
   return std::move(out_);
 }
 
