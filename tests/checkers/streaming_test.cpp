@@ -68,7 +68,12 @@ TEST(Streaming, AHistoryReadBackIsJudgedAsInMemory) {
   r.contract = pipe_like();
   r.deadlock = true;
   r.stalled_ms = 1500;
-  r.diagnosis = {Blocked{.pid = 102, .role = "receiver-0", .syscall = "read", .fd = 3}};
+  Blocked blocked;
+  blocked.pid = 102;
+  blocked.role = "receiver-0";
+  blocked.syscall = "read";
+  blocked.fd = 3;
+  r.diagnosis = {blocked};
   r.leftovers = {"pipe:[1]"};
   Report mem = check_all(r);
   std::string path = (std::filesystem::temp_directory_path() / ("ipch-stream-" + std::to_string(::getpid()))).string();
