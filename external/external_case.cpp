@@ -18,6 +18,7 @@
 #include "leaks.hpp"
 #include "naming.hpp"
 #include "program.hpp"
+#include "run_history.hpp"
 #include "seed.hpp"
 #include "signal_pipe.hpp"
 #include "violation.hpp"
@@ -150,6 +151,7 @@ class Case {
   Scenario scenario_;
   std::uint64_t at_ = 0;
   RunOutcome out_;
+  RunHistory history_{out_.history, out_.contract, nullptr};  // the runner's path: events in time order
   Violations protocol_{20};
   bool protocol_broken_ = false;
   std::vector<std::byte> buf_;
@@ -207,7 +209,7 @@ void Case::event(EventKind k, std::uint32_t worker, std::uint64_t seq, std::int3
   e.sender = sender;
   e.seq = seq;
   e.size = size;
-  out_.history.events.push_back(e);
+  history_.add(e);
 }
 
 void Case::fault_event(FaultAction a, std::uint32_t target) {
@@ -218,7 +220,7 @@ void Case::fault_event(FaultAction a, std::uint32_t target) {
   e.err = static_cast<std::int32_t>(a);
   e.sender = target;
   e.seq = 0;
-  out_.history.events.push_back(e);
+  history_.add(e);
 }
 
 void Case::protocol(const std::string& detail) {
@@ -759,6 +761,7 @@ CaseResult Case::run() {
   naming::remove_folder(folder_);
   CaseResult result;
   result.seconds = double(monotonic_ns() - t0) / 1e9;
+  history_.finish();
   result.outcome = std::move(out_);
   result.report = check_all(result.outcome);
   // A receiver that ended by itself while its sender still had messages for it is the cause of
