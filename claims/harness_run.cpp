@@ -23,7 +23,9 @@ HarnessRun run_harness(Scenario s, const Context& ctx, std::string_view tag) {
   std::error_code ec;
   std::filesystem::create_directories(r.folder, ec);
   if (ec) throw std::runtime_error("cannot create " + r.folder + ": " + ec.message());
-  if (auto w = r.outcome.history.write_jsonl(r.folder + "/history.jsonl"); !w) {
+  if (auto w = write_run_history(r.folder + "/history.jsonl", r.outcome, r.report,
+                                 {{"command", "claims"}, {"scenario", to_json(s)}});
+      !w) {
     throw std::runtime_error("cannot write " + r.folder + "/history.jsonl: " + w.error().message());
   }
   const std::string path = r.folder + "/reproducer.json";

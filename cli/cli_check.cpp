@@ -112,8 +112,15 @@ Done run_one(const std::string& label, const CaseSpec& spec, const std::string& 
   d.interrupted_by = r.outcome.interrupted_by;
   bool failed = d.verdict != "pass";
   if (failed || keep_always) {
+    // What the checkers cannot see in the events (the programs' protocol, what they left) goes
+    // in the end line, so that judge gives the same violations.
+    std::vector<Violation> outside;
+    for (const auto& v : r.report.violations)
+      if (v.kind == kinds::protocol || (v.kind == kinds::leaked && r.outcome.leftovers.empty())) outside.push_back(v);
     // An interrupted case's history is not kept: writing a long one out would outlast the stop.
-    if (!r.outcome.interrupted_by) (void)r.outcome.history.write_jsonl(dir + "/history.jsonl");
+    if (!r.outcome.interrupted_by)
+      (void)write_run_history(dir + "/history.jsonl", r.outcome, r.report,
+                            {{"command", "check"}, {"case", external::to_json(spec)}}, outside);
     nlohmann::json result = {{"verdict", d.verdict}, {"case", external::to_json(spec)}, {"notes", d.notes},
                              {"seconds", d.seconds}};
     auto viol = nlohmann::json::array();

@@ -5,10 +5,13 @@
 #include <filesystem>
 #include <fstream>
 
+#include <unistd.h>
+
 #include "case_timeline.hpp"
 #include "check.hpp"
 #include "envelope.hpp"
 #include "reproducer.hpp"
+#include "streamed_judge.hpp"
 
 namespace ipch::cli {
 
@@ -35,13 +38,19 @@ int exit_code(const std::string& verdict) {
 
 }  // namespace
 
-Evaluation evaluate(const Scenario& s, const RunOptions& o) {
+Evaluation evaluate(const Scenario& s, const RunOptions& o, const std::string& history) {
   Evaluation ev;
   auto t0 = monotonic_ns();
-  ev.outcome = run_scenario(s, o);
-  double secs = double(monotonic_ns() - t0) / 1e9;
+  // The events go to the file and the checkers as they come: memory stays with the messages in
+  // flight whatever the run's length.
+  StreamedJudge judge(history, {{"command", "run"}, {"scenario", to_json(s)}});
+  RunOptions streamed = o;
+  streamed.sink = &judge;
+  ev.outcome = run_scenario(s, streamed);
   const RunOutcome& r = ev.outcome;
-  ev.report = check_all(r);
+  ev.report = judge.finish(r);
+  double secs = double(monotonic_ns() - t0) / 1e9;
+  if (auto w = judge.status(); !w) ev.history_error = "writing " + history + " failed: " + describe(w.error());
   const Report& rep = ev.report;
   const DeliveryReport& d = rep.delivery;
   ev.verdict = rep.verdict;
@@ -100,50 +109,67 @@ std::optional<std::string> write_case_timeline(const std::string& dir, const Eva
 }
 
 int run(const RunArgs& a, std::ostream& out, std::ostream& err) {
+  // The history streams into the folder as the run goes, so the folder exists first. Without
+  // --out only a failing run keeps one: the history is written under a name of this process
+  // and kept as history.jsonl only if the run fails.
+  std::string dir = a.out ? *a.out : fmt::format("ipch-runs/{}-seed{}", a.scenario.mechanism, a.scenario.seed);
+  std::error_code ec;
+  bool made = !std::filesystem::exists(dir, ec);
+  std::filesystem::create_directories(dir, ec);
+  if (ec) {
+    err << "ipc-harness run: cannot create " << dir << ": " << ec.message() << "; choose another --out\n";
+    return 3;
+  }
+  std::string history = dir + "/history.jsonl";
+  std::string writing = a.out ? history : fmt::format("{}/history.jsonl.{}.part", dir, ::getpid());
+  auto discard = [&] {
+    std::filesystem::remove(writing, ec);
+    if (made) {
+      std::filesystem::remove(dir, ec);  // only if empty
+      std::filesystem::remove(std::filesystem::path(dir).parent_path(), ec);
+    }
+  };
   Evaluation ev;
   try {
-    ev = evaluate(a.scenario, RunOptions{a.backtrace});
+    ev = evaluate(a.scenario, RunOptions{a.backtrace}, writing);
   } catch (const BadInput& e) {
+    discard();
     err << "ipc-harness run: " << e.what() << "\n";
     return 2;
   } catch (const std::exception& e) {
+    discard();
     err << "ipc-harness run: harness error: " << e.what() << "\n";
     return 3;
   }
-  std::string dir;
-  if (a.out) dir = *a.out;
-  else if (ev.verdict != "pass") dir = fmt::format("ipch-runs/{}-seed{}", a.scenario.mechanism, a.scenario.seed);
+  if (!a.out && ev.verdict == "pass") {
+    discard();
+    dir.clear();
+  } else if (writing != history) {
+    std::filesystem::rename(writing, history, ec);
+  }
+  if (!ev.history_error.empty()) err << "ipc-harness run: " << ev.history_error << "\n";
   std::optional<std::string> repro, timeline;
-  if (!dir.empty()) {
-    std::error_code ec;
-    std::filesystem::create_directories(dir, ec);
-    if (ec) {
-      err << "ipc-harness run: cannot create " << dir << ": " << ec.message() << "; choose another --out\n";
-      return 3;
-    }
-    if (auto r = ev.outcome.history.write_jsonl(dir + "/history.jsonl"); !r) {
-      err << "ipc-harness run: writing " << dir << "/history.jsonl failed: " << describe(r.error()) << "\n";
-    }
-    if (ev.verdict != "pass") {
-      std::string path = std::filesystem::absolute(dir + "/reproducer.json").string();
-      if (auto w = write_reproducer(path, {a.scenario, ev.verdict}); !w) err << "ipc-harness run: " << w.error() << "\n";
-      else repro = path;
-      timeline = write_case_timeline(dir, ev, "ipc-harness run", err);
-    }
+  if (!dir.empty() && ev.verdict != "pass") {
+    std::string path = std::filesystem::absolute(dir + "/reproducer.json").string();
+    if (auto w = write_reproducer(path, {a.scenario, ev.verdict}); !w) err << "ipc-harness run: " << w.error() << "\n";
+    else repro = path;
+    timeline = write_case_timeline(dir, ev, "ipc-harness run", err);
   }
   ev.json["reproducer"] = repro ? nlohmann::json(*repro) : nlohmann::json(nullptr);
   ev.json["timeline"] = timeline ? nlohmann::json(*timeline) : nlohmann::json(nullptr);
   if (!dir.empty()) {
+    ev.json["history"] = std::filesystem::absolute(history).string();
     std::ofstream(dir + "/result.json") << ev.json.dump(2) << "\n";
   }
   if (a.json) {
     out << ev.json.dump() << "\n";
   } else {
     out << ev.text;
-    if (!dir.empty()) out << "history: " << dir << "/history.jsonl\n";
+    if (!dir.empty()) out << "history: " << history << "\n";
     if (repro) out << "reproducer: " << *repro << "\n";
     if (timeline) out << "timeline: " << *timeline << "\n";
     if (repro) out << "replay it: " << replay_command(*repro) << "\n";
+    if (!dir.empty()) out << "judge it again: ipc-harness judge " << dir << "\n";
   }
   if (ev.outcome.interrupted_by) return 128 + ev.outcome.interrupted_by;
   return exit_code(ev.verdict);

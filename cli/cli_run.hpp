@@ -30,10 +30,13 @@ struct Evaluation {
   nlohmann::json json;  // the --json object, but for `reproducer`
   std::string text;     // the human report
   std::string title;    // one line naming the scenario: mechanism, workload, sizes, seed
-  RunOutcome outcome;
+  RunOutcome outcome;  // its history is a sample (the first and last events): the whole is in the file
   Report report;
+  std::string history_error;  // non-empty iff history.jsonl could not be written whole
 };
-Evaluation evaluate(const Scenario& s, const RunOptions& o);
+// Runs `s`, judging its events as they come. `history`: the history.jsonl to stream them into;
+// empty: none is written.
+Evaluation evaluate(const Scenario& s, const RunOptions& o, const std::string& history = "");
 
 // Writes the timeline.html of failing evaluation `ev` into folder `dir`. Returns its absolute
 // path iff written; else prints one line to `err` (prefixed with `who`) and returns nothing: a

@@ -18,6 +18,7 @@
 #include "cli_claims.hpp"
 #include "cli_cases.hpp"
 #include "cli_check.hpp"
+#include "cli_judge.hpp"
 #include "cli_list.hpp"
 #include "cli_run.hpp"
 #include "option_ranges.hpp"
@@ -177,6 +178,7 @@ int main(int argc, char** argv) {
   check->add_option("--out", check_args.out, "folder for failing cases' reproducers, timeline.html, histories and stderr (default ipch-check)");
   check->add_option("--corpus", check_args.corpus, "replay the reproducers in this folder first; add new failures to it");
   check->add_flag("--json", check_args.json, "one JSON object on stdout");
+  ipch::cli::add_judge(app);
 
   try {
     app.parse(argc, argv);

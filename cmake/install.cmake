@@ -13,9 +13,10 @@ set(IPCH_CONFIG_DIR ${CMAKE_INSTALL_LIBDIR}/cmake/ipc_harness)
 # ipc_harness::adapter is what users link; the rest come along as its (static) dependencies.
 set_target_properties(ipch_mechanisms PROPERTIES EXPORT_NAME mechanisms)
 set_target_properties(ipch_faults PROPERTIES EXPORT_NAME faults)
+set_target_properties(ipch_core PROPERTIES EXPORT_NAME core)
 set_target_properties(ipch_harness PROPERTIES EXPORT_NAME harness)
 set_target_properties(ipch_properties PROPERTIES EXPORT_NAME properties)
-install(TARGETS ipch_adapter ipch_properties ipch_harness ipch_faults ipch_mechanisms
+install(TARGETS ipch_adapter ipch_properties ipch_harness ipch_core ipch_faults ipch_mechanisms
         EXPORT ipc_harnessTargets
         ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR} COMPONENT adapter)
 

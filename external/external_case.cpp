@@ -17,6 +17,7 @@
 #include "leaks.hpp"
 #include "naming.hpp"
 #include "program.hpp"
+#include "run_history.hpp"
 #include "seed.hpp"
 #include "violation.hpp"
 
@@ -143,6 +144,7 @@ class Case {
   Scenario scenario_;
   std::uint64_t at_ = 0;
   RunOutcome out_;
+  RunHistory history_{out_.history, out_.contract, nullptr};  // the runner's path: events in time order
   Violations protocol_{20};
   bool protocol_broken_ = false;
   std::vector<std::byte> buf_;
@@ -205,7 +207,7 @@ void Case::event(EventKind k, std::uint32_t worker, std::uint64_t seq, std::int3
   record(e);
 }
 
-void Case::record(const Event& e) { out_.history.events.push_back(e); }
+void Case::record(const Event& e) { history_.add(e); }
 
 std::string Case::who(engine::Id p) const {
   const engine::Spec& spec = engine_.spec(p);
@@ -755,6 +757,7 @@ CaseResult Case::run() {
   naming::remove_folder(folder_);
   CaseResult result;
   result.seconds = double(monotonic_ns() - t0) / 1e9;
+  history_.finish();
   result.outcome = std::move(out_);
   if (result.outcome.interrupted_by) {
     // Not judged: the user asked to stop, and judging a long case's history takes longer than

@@ -17,6 +17,7 @@
 #include "objects.hpp"
 #include "process_title.hpp"
 #include "registry.hpp"
+#include "run_history.hpp"
 #include "sys.hpp"
 #include "worker.hpp"
 
@@ -83,9 +84,10 @@ class Runner {
   // dead it may still arrive, so it must not stand in for a completed one still on its way.
   std::uint64_t invoked_[2]{}, sent_ok_[2]{}, send_failed_[2]{}, received_[2]{}, last_receive_[2]{};
   std::map<std::uint32_t, bool> started_;
+  std::optional<RunHistory> history_;  // every event goes through history_->add, once the contract is known
 };
 
-void Runner::record(const Event& e) { out_.history.events.push_back(e); }
+void Runner::record(const Event& e) { history_->add(e); }
 
 void Runner::create_links() {
   int n = s_.workload.kind == WorkloadKind::request_response ? 2 : 1;
@@ -362,6 +364,7 @@ RunOutcome Runner::run() {
       [this](std::uint32_t w) -> char { return engine_.state(w); },
       [this]() -> const std::vector<WorkerInfo>& { return out_.history.workers; },
   };
+  history_.emplace(out_.history, out_.contract, o_.sink);
   faults::Plan plan = fault_plan(s_);
   for (const auto& f : plan) out_.history.faults.push_back(f.name);
   driver_ = std::make_unique<FaultDriver>(s_, plan, std::move(hooks));
@@ -372,11 +375,10 @@ RunOutcome Runner::run() {
     loop();
   } catch (...) {
     kill_all();
+    history_->finish();
     throw;
   }
-  // Read order interleaves pipes; one clock orders the events of every process.
-  std::stable_sort(out_.history.events.begin(), out_.history.events.end(),
-                   [](const Event& a, const Event& b) { return a.t_ns < b.t_ns; });
+  history_->finish();
   return std::move(out_);
 }
 

@@ -16,6 +16,7 @@
 #include "contract.hpp"
 #include "diagnosis.hpp"
 #include "history.hpp"
+#include "history_sink.hpp"
 #include "scenario.hpp"
 
 namespace ipch {
@@ -27,6 +28,9 @@ struct BadInput : std::runtime_error {
 
 struct RunOptions {
   bool backtrace = false;  // gdb stacks in a deadlock diagnosis
+  // Where the events go as they come (history.jsonl and the online checkers); nullptr: kept whole
+  // in RunOutcome::history. With a sink the outcome's history is a sample (History::complete false).
+  HistorySink* sink = nullptr;
 };
 
 struct RunOutcome {

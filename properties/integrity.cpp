@@ -18,81 +18,33 @@ struct Classified {
   std::string why;
 };
 
-class Classifier {
- public:
-  Classifier(const History& h, const Contract& c) : c_(c) {
-    for (const Event& e : h.events) {
-      if (e.kind != EventKind::send_invoked) continue;
-      writers_[e.link].insert(e.sender);
-      sizes_[{e.link, e.sender, e.seq}] = e.size;
-      largest_[e.link] = std::max(largest_[e.link], e.size);
-    }
+Classified classify(const Contract& c, const Event& e, std::size_t writers, std::uint64_t sent_size,
+                    std::uint64_t largest) {
+  Damage d = e.damage;
+  if (c.boundaries) {
+    if (d == Damage::bad_length || d == Damage::short_message)
+      return {kinds::boundary, "the contract keeps message boundaries, so a message arrived split or merged"};
+    return {kinds::corrupted, "its bytes changed"};
   }
-
-  Classified operator()(const Event& e) const {
-    Damage d = e.damage;
-    if (c_.boundaries) {
-      if (d == Damage::bad_length || d == Damage::short_message)
-        return {kinds::boundary, "the contract keeps message boundaries, so a message arrived split or merged"};
-      return {kinds::corrupted, "its bytes changed"};
-    }
-    auto w = writers_.find(e.link);
-    std::size_t n = w == writers_.end() ? 0 : w->second.size();
-    if (n < 2 || d == Damage::bad_body) {
-      return {kinds::corrupted,
-              n < 2 ? "one sender writes this byte stream, so its framing broke" : "its bytes changed"};
-    }
-    // The message the frame carried: its sent size when the header names a sent message, else
-    // the largest sent on this link (the torn frame could be any of them).
-    auto s = names_its_message(d) ? sizes_.find({e.link, e.sender, e.seq}) : sizes_.end();
-    bool known = s != sizes_.end();
-    auto l = largest_.find(e.link);
-    std::uint64_t size = known ? s->second : (l == largest_.end() ? e.size : l->second);
-    std::uint64_t frame = size + framing::kHeader;
-    std::string what = (known ? "that message is " : "the largest message sent is ") + std::to_string(size) + " B + " +
-                       std::to_string(framing::kHeader) + " B frame = " + std::to_string(frame) + " B";
-    std::string writers = std::to_string(n) + " senders write this byte stream; ";
-    if (c_.atomic_write_limit == 0)
-      return {kinds::torn, writers + what + ", and the contract makes every message atomic"};
-    if (frame <= c_.atomic_write_limit) {
-      return {kinds::torn, writers + what + " <= the atomic write limit " + std::to_string(c_.atomic_write_limit) +
-                               " B, so concurrent writes interleaved"};
-    }
-    return {kinds::corrupted, writers + what + " > the atomic write limit " + std::to_string(c_.atomic_write_limit) +
-                                  " B: the kernel may interleave such writes, so the sender must not share the stream"};
+  std::size_t n = writers;
+  if (n < 2 || d == Damage::bad_body) {
+    return {kinds::corrupted, n < 2 ? "one sender writes this byte stream, so its framing broke" : "its bytes changed"};
   }
-
- private:
-  const Contract& c_;
-  std::map<std::uint8_t, std::set<std::uint32_t>> writers_;
-  std::map<std::tuple<std::uint8_t, std::uint32_t, std::uint64_t>, std::uint64_t> sizes_;
-  std::map<std::uint8_t, std::uint64_t> largest_;
-};
-
-// Every damaged receipt, classified; only those of kind `only` unless it is empty.
-std::vector<Violation> damaged(const History& h, const Contract& c, std::string_view only) {
-  Classifier classify(h, c);
-  Violations out;
-  // Where each receipt sits in what its receiver read on its link: the n-th message, at byte b
-  // (counting each frame's 4 B length on a byte stream), so a reader can find it in a dump.
-  std::map<std::pair<std::uint32_t, std::uint8_t>, std::pair<std::uint64_t, std::uint64_t>> at;
-  for (std::size_t i = 0; i < h.events.size(); ++i) {
-    const Event& e = h.events[i];
-    if (e.kind != EventKind::received) continue;
-    auto& [count, offset] = at[{e.worker, e.link}];
-    std::uint64_t nth = ++count, byte = offset;
-    offset += e.size + (c.boundaries ? 0 : framing::kHeader);
-    if (e.damage == Damage::none) continue;
-    Classified k = classify(e);
-    if (!only.empty() && k.kind != only) continue;
-    std::string msg = names_its_message(e.damage) ? " claiming to be " + message_id(e.sender, e.seq, e.link) : "";
-    std::string where =
-        "its message #" + std::to_string(nth) + (c.boundaries ? "" : " at byte " + std::to_string(byte));
-    out.add(k.kind, who(h, e.worker) + " received " + std::to_string(e.size) + " B" + msg + ", " + where + ": " +
-                        std::string(to_string(e.damage)) + "; " + k.why + " (" + history_line(i) + ")",
-            names_its_message(e.damage) ? std::vector<MessageId>{{e.link, e.sender, e.seq}} : std::vector<MessageId>{});
+  // The message the frame carried: its sent size when the header names a sent message, else
+  // the largest sent on this link (the torn frame could be any of them).
+  bool known = names_its_message(d) && sent_size > 0;
+  std::uint64_t size = known ? sent_size : (largest ? largest : e.size);
+  std::uint64_t frame = size + framing::kHeader;
+  std::string what = (known ? "that message is " : "the largest message sent is ") + std::to_string(size) + " B + " +
+                     std::to_string(framing::kHeader) + " B frame = " + std::to_string(frame) + " B";
+  std::string ws = std::to_string(n) + " senders write this byte stream; ";
+  if (c.atomic_write_limit == 0) return {kinds::torn, ws + what + ", and the contract makes every message atomic"};
+  if (frame <= c.atomic_write_limit) {
+    return {kinds::torn, ws + what + " <= the atomic write limit " + std::to_string(c.atomic_write_limit) +
+                             " B, so concurrent writes interleaved"};
   }
-  return out.take();
+  return {kinds::corrupted, ws + what + " > the atomic write limit " + std::to_string(c.atomic_write_limit) +
+                                " B: the kernel may interleave such writes, so the sender must not share the stream"};
 }
 
 }  // namespace
@@ -100,6 +52,65 @@ std::vector<Violation> damaged(const History& h, const Contract& c, std::string_
 bool names_its_message(Damage d) {
   return d == Damage::bad_length || d == Damage::bad_hash || d == Damage::bad_body;
 }
+
+void IntegrityCheck::add(const Event& e, std::uint64_t line) {
+  if (e.kind == EventKind::send_invoked) {
+    writers_[e.link].insert(e.sender);
+    largest_[e.link] = std::max(largest_[e.link], e.size);
+    if (c_.boundaries) return;  // sizes only matter for a torn frame of a byte stream
+    Key k{e.link, e.sender, e.seq};
+    if (auto w = wanted_.find(k); w != wanted_.end()) {
+      for (std::size_t i : w->second) damaged_[i].sent_size = e.size;
+      wanted_.erase(w);
+    }
+    in_flight_[k] = e.size;
+    return;
+  }
+  if (e.kind != EventKind::received) return;
+  // Where each receipt sits in what its receiver read on its link: the n-th message, at byte b
+  // (counting each frame's 4 B length on a byte stream), so a reader can find it in a dump.
+  auto& [count, offset] = at_[{e.worker, e.link}];
+  std::uint64_t nth = ++count, byte = offset;
+  offset += e.size + (c_.boundaries ? 0 : framing::kHeader);
+  Key k{e.link, e.sender, e.seq};
+  if (e.damage == Damage::none) {
+    if (!c_.boundaries) in_flight_.erase(k);
+    return;
+  }
+  Damaged d{e, line, nth, byte, 0};
+  if (names_its_message(e.damage) && !c_.boundaries) {
+    if (auto s = in_flight_.find(k); s != in_flight_.end()) d.sent_size = s->second;
+    else wanted_[k].push_back(damaged_.size());
+  }
+  damaged_.push_back(d);
+}
+
+std::vector<Violation> IntegrityCheck::finish(std::string_view only) {
+  Violations out;
+  for (const Damaged& d : damaged_) {
+    const Event& e = d.e;
+    auto w = writers_.find(e.link);
+    auto l = largest_.find(e.link);
+    Classified k = classify(c_, e, w == writers_.end() ? 0 : w->second.size(), d.sent_size,
+                            l == largest_.end() ? 0 : l->second);
+    if (!only.empty() && k.kind != only) continue;
+    std::string msg = names_its_message(e.damage) ? " claiming to be " + message_id(e.sender, e.seq, e.link) : "";
+    std::string where =
+        "its message #" + std::to_string(d.nth) + (c_.boundaries ? "" : " at byte " + std::to_string(d.byte));
+    out.add(k.kind, who(h_, e.worker) + " received " + std::to_string(e.size) + " B" + msg + ", " + where + ": " +
+                        std::string(to_string(e.damage)) + "; " + k.why + " (" + history_line(d.line) + ")",
+            names_its_message(e.damage) ? std::vector<MessageId>{{e.link, e.sender, e.seq}} : std::vector<MessageId>{});
+  }
+  return out.take();
+}
+
+namespace {
+std::vector<Violation> damaged(const History& h, const Contract& c, std::string_view only) {
+  IntegrityCheck check(h, c);
+  for (std::size_t i = 0; i < h.events.size(); ++i) check.add(h.events[i], event_line(i));
+  return check.finish(only);
+}
+}  // namespace
 
 std::vector<Violation> check_corrupted(const History& h, const Contract& c) {
   return damaged(h, c, kinds::corrupted);

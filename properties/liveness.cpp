@@ -5,30 +5,6 @@
 namespace ipch {
 
 namespace {
-// The last worker a fault killed, as "kill-receiver killed receiver-0 (pid 12)"; empty if none.
-std::string last_kill(const History& h) {
-  std::string out;
-  for (const Event& e : h.events) {
-    if (e.kind != EventKind::fault || static_cast<FaultAction>(e.err) != FaultAction::killed) continue;
-    std::string fault = e.seq < h.faults.size() ? h.faults[e.seq] : "fault " + std::to_string(e.seq);
-    out = fault + " killed " + who(h, e.sender);
-  }
-  return out;
-}
-
-// True iff every sender and client had exited (the runner recorded its exit) before the stall.
-bool senders_gone(const History& h) {
-  bool any = false;
-  for (const WorkerInfo& w : h.workers) {
-    if (w.role != WorkerRole::sender && w.role != WorkerRole::client) continue;
-    any = true;
-    bool exited = std::any_of(h.events.begin(), h.events.end(),
-                              [&](const Event& e) { return e.kind == EventKind::exited && e.worker == w.index; });
-    if (!exited) return false;
-  }
-  return any;
-}
-
 bool receiving(const History& h, const Blocked& b) {
   return std::any_of(h.workers.begin(), h.workers.end(), [&](const WorkerInfo& w) {
     return (w.role == WorkerRole::receiver || w.role == WorkerRole::server) && (w.pid == b.pid || w.name() == b.role);
@@ -42,18 +18,39 @@ bool bystander(const History& h, const Blocked& b) {
 }
 }  // namespace
 
-std::string expected_stall(const History& h) {
-  bool leaked_fd = std::find(h.faults.begin(), h.faults.end(), "leaked-fd") != h.faults.end();
-  std::string kill = last_kill(h);
-  if (!leaked_fd || kill.empty()) return "";
-  return "the stall is what leaked-fd predicts after " + kill +
+void LivenessCheck::add(const Event& e) {
+  if (e.kind == EventKind::exited) {
+    if (exited_.size() <= e.worker) exited_.resize(e.worker + 1);
+    exited_[e.worker] = true;
+  }
+  if (e.kind == EventKind::fault && static_cast<FaultAction>(e.err) == FaultAction::killed) {
+    std::string fault = e.seq < h_.faults.size() ? h_.faults[e.seq] : "fault " + std::to_string(e.seq);
+    last_kill_ = fault + " killed " + who(h_, e.sender);
+  }
+}
+
+// True iff every sender and client had exited (the runner recorded its exit) before the stall.
+bool LivenessCheck::senders_gone() const {
+  bool any = false;
+  for (const WorkerInfo& w : h_.workers) {
+    if (w.role != WorkerRole::sender && w.role != WorkerRole::client) continue;
+    any = true;
+    if (w.index >= exited_.size() || !exited_[w.index]) return false;
+  }
+  return any;
+}
+
+std::string LivenessCheck::expected_stall() const {
+  bool leaked_fd = std::find(h_.faults.begin(), h_.faults.end(), "leaked-fd") != h_.faults.end();
+  if (!leaked_fd || last_kill_.empty()) return "";
+  return "the stall is what leaked-fd predicts after " + last_kill_ +
          ": the bystander holds the other end open, so the survivor blocks instead of getting EPIPE or end of stream";
 }
 
-std::vector<Violation> check_liveness(const History& h, const std::optional<Stall>& stall) {
-  if (!stall || !expected_stall(h).empty()) return {};
+std::vector<Violation> LivenessCheck::finish(const std::optional<Stall>& stall) const {
+  if (!stall || !expected_stall().empty()) return {};
   Violations out;
-  std::string kill = last_kill(h);
+  const std::string& kill = last_kill_;
   std::string why = kill.empty() ? "no worker made progress for " + std::to_string(stall->ms) + " ms"
                                  : "still blocked " + std::to_string(stall->ms) + " ms after " + kill +
                                        ": a survivor must get an error or end of stream, not hang";
@@ -61,16 +58,28 @@ std::vector<Violation> check_liveness(const History& h, const std::optional<Stal
   // them end of stream (Runner::receivers_see_end_of_stream).
   std::string eof_why = "every sender has exited, yet it still waits " + std::to_string(stall->ms) +
                         " ms later: the contract promises this receiver end of stream once its senders are gone";
-  bool gone = senders_gone(h);
+  bool gone = senders_gone();
   std::size_t reported = 0;
   for (const Blocked& b : stall->blocked) {
-    if (bystander(h, b)) continue;
-    out.add(kinds::liveness, b.summary() + "; " + (gone && receiving(h, b) ? eof_why : why));
+    if (bystander(h_, b)) continue;
+    out.add(kinds::liveness, b.summary() + "; " + (gone && receiving(h_, b) ? eof_why : why));
     ++reported;
   }
   // A stall whose workers could not be snapshotted (all gone by then) is still a stall.
   if (!reported) out.add(kinds::liveness, "the run stalled: " + why);
   return out.take();
+}
+
+std::string expected_stall(const History& h) {
+  LivenessCheck check(h);
+  for (const Event& e : h.events) check.add(e);
+  return check.expected_stall();
+}
+
+std::vector<Violation> check_liveness(const History& h, const std::optional<Stall>& stall) {
+  LivenessCheck check(h);
+  for (const Event& e : h.events) check.add(e);
+  return check.finish(stall);
 }
 
 }  // namespace ipch

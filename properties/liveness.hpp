@@ -7,7 +7,8 @@
 // are never reported. One stall is predicted by the fault catalogue and is no violation:
 // leaked-fd with a kill, the source text's "writer blocks indefinitely" (the bystander keeps
 // the read end open, so the kernel is right never to say EPIPE); the verdict is still
-// "deadlock", with the diagnosis. Pure function of the history and the stall.
+// "deadlock", with the diagnosis. A function of the history and the stall, online: it keeps the
+// last kill and which workers exited.
 #pragma once
 
 #include <cstdint>
@@ -25,6 +26,22 @@ namespace ipch {
 struct Stall {
   std::uint64_t ms = 0;              // how long no worker made progress
   std::span<const Blocked> blocked;  // the diagnosis: every live worker at the stall
+};
+
+class LivenessCheck {
+ public:
+  explicit LivenessCheck(const History& head) : h_(head) {}
+  void add(const Event& e);
+  // Empty unless the fault plan predicts a stall in this history; then why (for a note).
+  std::string expected_stall() const;
+  // No stall (nullopt): nothing to report.
+  std::vector<Violation> finish(const std::optional<Stall>& stall) const;
+
+ private:
+  bool senders_gone() const;
+  const History& h_;
+  std::string last_kill_;  // "kill-receiver killed receiver-0 (pid 12)"
+  std::vector<bool> exited_;
 };
 
 // Empty unless the fault plan predicts a stall in this history; then why (for a note).

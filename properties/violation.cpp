@@ -20,6 +20,14 @@ void Violations::add(std::string_view kind, std::string detail, std::vector<Mess
   if (it->second++ < per_kind_) listed_.push_back({std::string(kind), std::move(detail), std::move(messages)});
 }
 
+void Violations::add_unlisted(std::string_view kind, std::size_t n) {
+  if (n == 0) return;
+  auto it = counts_.find(kind);
+  if (it == counts_.end()) it = counts_.emplace(std::string(kind), 0).first;
+  // Past the listed ones whatever their number, so take() says "and n more".
+  it->second = std::max(it->second, per_kind_) + n;
+}
+
 std::vector<Violation> Violations::take() {
   std::vector<Violation> out = std::move(listed_);
   for (const auto& [kind, n] : counts_) {
@@ -40,8 +48,8 @@ std::string message_id(std::uint32_t sender, std::uint64_t seq, std::uint8_t lin
   return "sender " + std::to_string(sender) + " seq " + std::to_string(seq) + (link ? " (responses)" : "");
 }
 
-std::string history_line(std::size_t i) {
-  return "history.jsonl line " + std::to_string(i + 1);
+std::string history_line(std::uint64_t line) {
+  return "history.jsonl line " + std::to_string(line);
 }
 
 }  // namespace ipch

@@ -50,6 +50,8 @@ class Violations {
   void add(std::string_view kind, std::string detail);
   // The same, for a violation that names `messages`.
   void add(std::string_view kind, std::string detail, std::vector<MessageId> messages);
+  // `n` more of `kind`, counted and never listed (a checker that kept only the first few).
+  void add_unlisted(std::string_view kind, std::size_t n);
   // The listed violations, then one "and N more" line per kind that overflowed.
   std::vector<Violation> take();
 
@@ -64,7 +66,9 @@ class Violations {
 std::string who(const History& h, std::uint32_t worker);
 // "sender 1 seq 7", with " (responses)" on the response link of request-response.
 std::string message_id(std::uint32_t sender, std::uint64_t seq, std::uint8_t link = 0);
-// "history.jsonl line N" for event index `i`: where the evidence is, for a reader with the file.
-std::string history_line(std::size_t i);
+// "history.jsonl line N": where the evidence is, for a reader with the file.
+std::string history_line(std::uint64_t line);
+// The line of event `i` of an in-memory history written whole (line 1 is the header).
+inline std::uint64_t event_line(std::size_t i) { return i + 2; }
 
 }  // namespace ipch

@@ -33,7 +33,7 @@ TEST(Delivery, DuplicatedNamesTheMessageTheReceiverAndTheLine) {
   ASSERT_EQ(kinds_of(r.violations), std::vector<std::string>{"duplicated"});
   const auto& d = r.violations[0].detail;
   EXPECT_TRUE(mentions(d, "receiver-0 (pid 102)") && mentions(d, "sender 0 seq 0") && mentions(d, "2 times") &&
-              mentions(d, "history.jsonl line 4"))
+              mentions(d, "history.jsonl line 5"))
       << d;
   EXPECT_EQ(r.duplicated, 1u);
 }

@@ -13,7 +13,7 @@ TEST(Reordered, FiresWhenASendersLaterMessageOvertakesAnEarlierOne) {
   ASSERT_EQ(kinds_of(v), std::vector<std::string>{"reordered"});
   EXPECT_NE(v[0].detail.find("receiver-0 (pid 102) received sender 0 seq 0 after sender 0 seq 1"), std::string::npos)
       << v[0].detail;
-  EXPECT_NE(v[0].detail.find("history.jsonl line 6, after history.jsonl line 5"), std::string::npos) << v[0].detail;
+  EXPECT_NE(v[0].detail.find("history.jsonl line 7, after history.jsonl line 6"), std::string::npos) << v[0].detail;
 }
 
 TEST(Reordered, InOrderPerSenderIsQuietEvenWhenSendersInterleave) {

@@ -1,5 +1,6 @@
-// The time-ordered events of every process of one run: what each worker did, as it reported
-// it, and how each worker ended, as the runner saw it.
+// The events of every process of one run: what each worker did, as it reported it, and how each
+// worker ended, as the runner saw it. In memory (tests, `check`, the claims) or as the bounded
+// sample a streamed run keeps for its timeline (complete == false); history.jsonl is the whole.
 #pragma once
 
 #include <sys/types.h>
@@ -28,11 +29,15 @@ struct WorkerInfo {
 struct History {
   std::vector<WorkerInfo> workers;
   std::vector<std::string> faults;  // names of the plan's faults, by index (Event::seq of a fault event)
-  std::vector<Event> events;  // in the order the runner read them; t_ns orders them across processes
+  // In the order they are judged: time order for a run (a bounded window orders the runner's
+  // reads), the file's order for a history read back.
+  std::vector<Event> events;
+  // False iff `events` is a sample (the first and last events of a streamed run): then only
+  // history.jsonl holds them all, and nothing may judge this History.
+  bool complete = true;
+  std::uint64_t left_out = 0;  // events of a sample that are only in history.jsonl
 
   nlohmann::json to_json(const Event& e) const;
-  // Writes one JSON object per line. Returns {} iff every line was written.
-  Result<void> write_jsonl(const std::string& path) const;
 };
 
 }  // namespace ipch

@@ -1,0 +1,97 @@
+#!/usr/bin/env bash
+# ipc-harness judge on stored histories, as a user meets it: the same verdict and violations as
+# the run that wrote them (a deadlock, a pass, a `check` case), and a malformed or missing file
+# refused with exit 2 and one line naming the file and the line.
+# Usage: judge_test.sh HARNESS WORKDIR CASE [SENDER RECEIVER]
+set -u
+bin=$1; work=$2; case=$3
+rm -rf "$work/$case"; mkdir -p "$work/$case"; cd "$work/$case" || exit 1
+py=$(command -v python3)
+fail() { echo "FAIL: $*"; exit 1; }
+
+# The verdict and the violations (kind and detail) of a --json object, one line.
+same() {  # run.json judge.json
+  "$py" - "$1" "$2" <<'PY'
+import json, sys
+a, b = (json.load(open(p)) for p in sys.argv[1:3])
+ka = a["verdict"], [(v["kind"], v["detail"]) for v in a["violations"]]
+kb = b["verdict"], [(v["kind"], v["detail"]) for v in b["violations"]]
+if ka != kb:
+    print("run:  ", ka); print("judge:", kb); sys.exit(1)
+print("same verdict", ka[0], "and", len(ka[1]), "violations")
+PY
+}
+
+case $case in
+  deadlock)
+    "$bin" run --mechanism pipe --workload request-response --depth 64 --max-size 65536 --seed 7 --json --out D >run.json
+    rc=$?; [ $rc = 1 ] || fail "run exit $rc, expected 1"
+    grep -q '"deadlock"' run.json || fail "the run did not deadlock: $(cat run.json)"
+    "$bin" judge D --json >judge.json; jrc=$?
+    [ $jrc = 1 ] || fail "judge exit $jrc, expected 1"
+    same run.json judge.json || fail "judge differs from the run"
+    "$bin" judge D/history.jsonl >judge.txt || true
+    grep -q "verdict: deadlock" judge.txt || fail "text output: $(cat judge.txt)"
+    ;;
+  pass)
+    "$bin" run --mechanism unix-stream --senders 2 --messages 3000 --seed 3 --json --out P >run.json || fail "run failed: $(cat run.json)"
+    "$bin" judge P --json >judge.json || fail "judge exit $? on a passing run"
+    same run.json judge.json || fail "judge differs from the run"
+    # The contract words override the file's: the same history under `lossy,unordered` still passes.
+    "$bin" judge P --contract lossy,unordered >/dev/null || fail "judge --contract"
+    "$bin" judge P --contract relaible 2>err.txt; [ $? = 2 ] || fail "a bad --contract word is not exit 2"
+    [ "$(wc -l <err.txt)" = 1 ] || fail "bad --contract: $(cat err.txt)"
+    ;;
+  check)
+    sender=$4; receiver=$5
+    "$bin" check --sender "$sender" --receiver "$receiver" --cases 2 --messages 20 --seed 5 --out C --json >check.json
+    found=0
+    for r in $(find C -name result.json); do
+      d=$(dirname "$r"); [ -f "$d/history.jsonl" ] || continue
+      found=1
+      "$bin" judge "$d" --json >judge.json; jrc=$?
+      [ $jrc = 1 ] || fail "judge exit $jrc on a failing check case"
+      same "$r" judge.json || fail "judge differs from check's result.json in $d"
+    done
+    [ $found = 1 ] || fail "check kept no failing case's history: $(cat check.json)"
+    ;;
+  malformed)
+    "$bin" run --mechanism pipe --messages 50 --seed 1 --out M >/dev/null || fail "run"
+    head -3 M/history.jsonl >bad.jsonl; echo '{"t_ns":1,"worker":0,"event":"send-ok","seq":"x"}' >>bad.jsonl
+    "$bin" judge bad.jsonl 2>err.txt; rc=$?
+    [ $rc = 2 ] || fail "malformed: exit $rc"
+    [ "$(wc -l <err.txt)" = 1 ] || fail "malformed: $(cat err.txt)"
+    grep -q "bad.jsonl line 4: 'seq'" err.txt || fail "malformed: $(cat err.txt)"
+    echo 'not json' >nojson.jsonl
+    "$bin" judge nojson.jsonl 2>err.txt; [ $? = 2 ] && grep -q "nojson.jsonl line 1" err.txt || fail "not json: $(cat err.txt)"
+    "$bin" judge missing-folder 2>err.txt; [ $? = 2 ] && [ "$(wc -l <err.txt)" = 1 ] || fail "missing: $(cat err.txt)"
+    : >empty.jsonl
+    "$bin" judge empty.jsonl 2>err.txt; [ $? = 2 ] || fail "empty file"
+    ;;
+  sigint)
+    # SIGINT at any moment stops a run within a second, exit 130, nothing left; its history
+    # (end line included) is judged "error", as the run said.
+    setsid "$bin" run --mechanism pipe --messages 100000000 --max-size 64 --seed 2 --out I >run.txt 2>&1 &
+    p=$!; sleep 3; kill -INT $p; t0=$(date +%s%N)
+    for _ in $(seq 1 40); do kill -0 $p 2>/dev/null || break; sleep 0.05; done
+    if kill -0 $p 2>/dev/null; then kill -9 $p; fail "still running 2 s after SIGINT"; fi
+    wait $p; rc=$?; ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+    [ $rc = 130 ] || fail "exit $rc after SIGINT, expected 130"
+    [ $ms -le 1000 ] || fail "took $ms ms to stop"
+    pgrep -f "worker .*runner $p)" >/dev/null && fail "a worker outlived the run"
+    "$bin" judge I --json >judge.json; jrc=$?
+    [ $jrc = 3 ] || fail "judge of an interrupted run: exit $jrc, expected 3"
+    grep -q '"verdict":"error"' judge.json || fail "judge: $(cat judge.json)"
+    echo "stopped in $ms ms"
+    ;;
+  memory)
+    # Memory grows with the messages in flight, not with those sent: a million pipe messages
+    # stay far within the README's 64 MB.
+    /usr/bin/time -f %M -o rss.txt "$bin" run --mechanism pipe --messages 1000000 --max-size 64 --seed 1 --out R >run.txt 2>&1 ||
+      fail "run: $(cat run.txt)"
+    kb=$(tail -1 rss.txt); [ "$kb" -le 65536 ] || fail "peak RSS $kb KB"
+    rm -f R/history.jsonl
+    echo "peak RSS $kb KB"
+    ;;
+esac
+echo "ok: $case"
