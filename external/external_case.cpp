@@ -102,7 +102,7 @@ class Case {
       append_frame(m.frame, buf_);
       msgs_.push_back(std::move(m));
     }
-    if (fault_ && fault_->name != "none") out_.history.faults.push_back(std::string(fault_->name));
+    if (fault_ && fault_->act != Act::none) out_.history.faults.push_back(std::string(fault_->name));
   }
 
   CaseResult run();
@@ -486,12 +486,12 @@ void Case::kill(std::optional<Program>& p, std::uint32_t worker, bool on_purpose
 void Case::fire_on_given(std::uint64_t given) {
   if (fired_ || !fault_ || fault_->side != Side::sender || given != at_) return;
   fired_ = true;
-  if (fault_->name == "kill-sender") {
+  if (fault_->act == Act::kill) {
     fault_event(FaultAction::killed, sender_worker_);
     bury_sender();
     if (!restart()) sender_done_ = true;  // the stream dies with its sender: nothing is restarted
     else start(true);
-  } else if (fault_->name == "stop-sender") {
+  } else if (fault_->act == Act::stop) {
     fault_event(FaultAction::stopped, sender_worker_);
     sender_->signal(SIGSTOP);
     active_ = true;
@@ -501,15 +501,15 @@ void Case::fire_on_given(std::uint64_t given) {
 void Case::fire_on_received() {
   if (fired_ || !fault_ || fault_->side != Side::receiver || received_ != at_) return;
   fired_ = true;
-  if (fault_->name == "kill-receiver") {
+  if (fault_->act == Act::kill) {
     fault_event(FaultAction::killed, receiver_worker_);
     receiver_->kill_and_reap();
     dying_ = true;  // read_receiver() reads what it wrote before it died, then buries it
-  } else if (fault_->name == "stop-receiver") {
+  } else if (fault_->act == Act::stop) {
     fault_event(FaultAction::stopped, receiver_worker_);
     receiver_->signal(SIGSTOP);
     active_ = true;
-  } else if (fault_->name == "hold-receiver") {
+  } else if (fault_->act == Act::hold) {
     fault_event(FaultAction::held, receiver_worker_);
     held_ = true;
     active_ = true;
@@ -527,17 +527,17 @@ bool Case::releasable() const {
 void Case::release() {
   if (!active_) return;
   active_ = false;
-  if (fault_->name == "stop-sender") {
+  if (fault_->act == Act::stop && fault_->side == Side::sender) {
     if (sender_) {
       sender_->signal(SIGCONT);
       fault_event(FaultAction::continued, sender_worker_);
     }
-  } else if (fault_->name == "stop-receiver") {
+  } else if (fault_->act == Act::stop && fault_->side == Side::receiver) {
     if (receiver_) {
       receiver_->signal(SIGCONT);
       fault_event(FaultAction::continued, receiver_worker_);
     }
-  } else if (fault_->name == "hold-receiver") {
+  } else if (fault_->act == Act::hold) {
     held_ = false;
     fault_event(FaultAction::released, receiver_worker_);
   }
