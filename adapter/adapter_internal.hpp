@@ -7,11 +7,12 @@
 
 namespace ipch::adapter {
 
-// A user's mechanism resolves its faults as this built-in one does: the one whose faults are
-// exactly those the runner injects from outside (signals, buffer sizing, the errno points the
-// adapter asks for the user): kill-receiver, kill-sender, stop, full-buffer, eintr, errno.
-// The parameters that depend on the mechanism (restart, capacity) the adapter sets itself.
-inline constexpr const char* kKin = "unix-seqpacket";
+// The traits of a user's mechanism, which the harness cannot see inside: send/receive points
+// only (the adapter asks them on the user's behalf), capacities 4096 and 16384 in the user's
+// unit, and a new receiver takes over after a kill iff the contract says the object outlives its
+// creator and keeps boundaries. full-buffer's capacity is Options::full_buffer_capacity, set by
+// check (fit_faults); the trait's own answer is only the default a resolve starts from.
+Traits user_traits(const Contract& c);
 
 // The user's mechanism registered under `name` by register_mechanism, or nullptr.
 const Mechanism* find_registered(const std::string& name);

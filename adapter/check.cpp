@@ -11,6 +11,7 @@
 #include <ipch/adapter.hpp>
 
 #include "adapter_internal.hpp"
+#include "catalogue.hpp"
 #include "check.hpp"
 #include "fault_plan.hpp"
 #include "generators.hpp"
@@ -75,16 +76,16 @@ void fit(Scenario& s, const Mechanism& m, const Options& o) {
   s.stall_ms = o.stall_ms;
 }
 
-// The fault parameters the adapter decides for a user's mechanism (kKin's defaults would be a
-// socket's), set again after gen::smaller re-resolved them.
-void fit_faults(Scenario& s, const Mechanism& m, const Options& o) {
+// The fault parameter the adapter decides for a user's mechanism (the buffer size, in the user's
+// unit, comes from Options), set again after gen::smaller re-resolved them. Restart comes from
+// the mechanism's traits (user_traits).
+void fit_faults(Scenario& s, const Mechanism&, const Options& o) {
   auto plan = faults::plan_from_json(s.faults);
   if (!plan || plan->empty()) return;
-  const Contract& c = m.contract;
   for (auto& f : *plan) {
     f.params.erase("capacity");
-    if (f.name == "kill-receiver") f.params["restart"] = c.outlives_creator && c.boundaries ? "true" : "false";
-    if (f.name == "full-buffer") f.params["capacity"] = std::to_string(o.full_buffer_capacity);
+    const faults::Entry* e = faults::find(f.name);
+    if (e && e->sets_capacity) f.params["capacity"] = std::to_string(o.full_buffer_capacity);
   }
   s.faults = faults::to_json(*plan);
   resolve_faults(s);
@@ -220,8 +221,11 @@ CheckResult check(const std::string& mechanism, const std::string& fault, const 
     if (std::find(fs.begin(), fs.end(), fault) == fs.end()) {
       std::string all;
       for (const auto& f : fs) all += (all.empty() ? "" : ", ") + f;
+      const faults::Entry* e = faults::find(fault);
       return error_result(r, "fault '" + fault + "' does not apply to " + mechanism + "; use one of: " + all +
-                             (fault == "full-buffer" ? " (full-buffer needs the capacity setting listed)" : ""));
+                             (e && !e->needs_setting.empty()
+                                  ? " (" + fault + " needs the " + e->needs_setting + " setting listed)"
+                                  : ""));
     }
   }
   try {

@@ -107,8 +107,8 @@ std::string register_mechanism(Mechanism m) {
   std::lock_guard lock(registered_mutex);
   fault_point::ChannelPoints points_of(m.name);
   auto& r = registered().emplace_back(Registered{std::move(m), std::move(points_of)});
-  // Faults resolve by kin; see kKin.
-  r.mechanism.kin = kKin;
+  // Whatever traits the user set: the harness can do no more with a user's code than these say.
+  r.mechanism.traits = user_traits(r.mechanism.contract);
   auto create = std::move(r.mechanism.create);
   const fault_point::ChannelPoints* points = &r.points;
   r.mechanism.create = [create, points](const Settings& s) -> std::expected<std::unique_ptr<Link>, SetupError> {
@@ -127,17 +127,40 @@ bool honours(const Mechanism& m, const std::string& setting) {
   return false;
 }
 
-std::vector<std::string> faults_for(const std::string& mechanism) {
-  const Mechanism* m = find_registered(mechanism);
-  if (!m) return {};
+Traits user_traits(const Contract& c) {
+  Traits t;
+  t.capacity_unit = CapacityUnit::declared;
+  t.capacities = {4096, 16384};
+  t.receiver_takes_over = c.outlives_creator && c.boundaries;
+  t.points = {.calls = true};
+  t.full_buffer_capacity = [](std::size_t) -> std::size_t { return 4096; };
+  t.bench_capacity = [] { return std::optional<std::size_t>{}; };
+  return t;
+}
+
+namespace {
+// The faults of a mechanism with user_traits(c) and these settings, in the catalogue's order.
+std::vector<std::string> faults_of(const Mechanism& m) {
   std::vector<std::string> out;
-  for (const char* f : {"kill-receiver", "kill-sender", "stop", "full-buffer", "eintr", "errno"}) {
-    const faults::Entry* e = faults::find(f);
-    if (!e || !faults::why_not(*e, kKin).empty()) continue;
-    if (std::string(f) == "full-buffer" && !honours(*m, "capacity")) continue;
-    out.push_back(f);
+  for (const auto& e : faults::mechanism_faults()) {
+    if (!faults::why_not(e, m).empty()) continue;
+    if (!e.needs_setting.empty() && !honours(m, e.needs_setting)) continue;
+    out.push_back(e.name);
   }
   return out;
+}
+}  // namespace
+
+std::vector<std::string> faults_for(const std::string& mechanism) {
+  const Mechanism* m = find_registered(mechanism);
+  return m ? faults_of(*m) : std::vector<std::string>{};
+}
+
+std::vector<std::string> faults_for_any_mechanism() {
+  Mechanism m;
+  m.name = "any";
+  m.traits = user_traits(m.contract);
+  return faults_of(m);
 }
 
 }  // namespace ipch::adapter

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "event.hpp"
+#include "pipe.hpp"
 #include "runner.hpp"
 #include "sys.hpp"
 
@@ -58,7 +59,7 @@ double harness_cases_per_s(std::chrono::milliseconds budget) {
   while (monotonic_ns() - t0 < budget_ns(budget)) {
     Scenario s;
     s.seed = cases + 1;
-    s.mechanism = "pipe";
+    s.mechanism = pipe_mechanism().name;
     s.workload = {WorkloadKind::stream, 1, 1, 100, 4096, 1};
     auto r = run_scenario(s, {});
     if (r.deadlock || !r.error.empty()) throw std::runtime_error("the harness's pipe case did not pass: " + r.error);

@@ -107,18 +107,14 @@ std::unique_ptr<Channel> open_end(const std::string& mechanism, Link& l, Role ro
 Settings bench_settings(const std::string& mechanism, Sync sync) {
   Settings s;
   s.blocking = sync == Sync::blocking;
-  // A 4 MiB ring holds a 1 MiB message with room for the next ones in flight.
-  if (mechanism.ends_with("-shm")) s.capacity = 4u << 20;
-  // A record must fit the send buffer whole; the kernel doubles SO_SNDBUF and caps it at wmem_max.
-  if (mechanism == "unix-dgram" || mechanism == "unix-seqpacket") {
-    auto wmem_max = sys::read_long("/proc/sys/net/core/wmem_max");
-    if (wmem_max && *wmem_max >= (2l << 20)) s.capacity = 2u << 20;
-  }
+  // Room for the largest message and the next in flight, where the default has none (traits).
+  s.capacity = find(mechanism).traits.bench_capacity();
   return s;
 }
 
 bool measured_with(const std::string& mechanism, Sync sync) {
-  return sync == Sync::blocking || mechanism.ends_with("-shm");
+  // A ring in shared memory has no kernel wait to be non-blocking about: it spins either way.
+  return sync == Sync::blocking || find(mechanism).traits.shared_memory;
 }
 
 std::size_t largest_message(const std::string& mechanism) {

@@ -18,6 +18,11 @@ namespace ipch::bench {
 
 namespace {
 
+bool is_shared_memory(const std::string& mechanism) {
+  const Mechanism* m = registry::find(mechanism);
+  return m && m->traits.shared_memory;
+}
+
 using std::chrono::milliseconds;
 
 // Sizes for the targets the issue names.
@@ -220,7 +225,7 @@ class Runner {
                                 f.mechanism, f.rtt_p50_us.median / fl->p50_us.median, 1.3, true});
         }
       }
-      if (f.size == kBulkSize && f.mechanism.ends_with("-shm") && r_.memcpy_mb_per_s.median > 0) {
+      if (f.size == kBulkSize && is_shared_memory(f.mechanism) && r_.memcpy_mb_per_s.median > 0) {
         r_.targets.push_back({fmt::format("1 MiB throughput ({}) at least 0.5x memcpy", to_string(f.sync)),
                               f.mechanism, f.mb_per_s.median / r_.memcpy_mb_per_s.median, 0.5, false});
       }

@@ -5,7 +5,6 @@
 #include <nlohmann/json.hpp>
 
 #include "catalogue.hpp"
-#include "external_faults.hpp"
 #include "registry.hpp"
 
 namespace ipch::cli {
@@ -16,7 +15,11 @@ int list_mechanisms(std::ostream& out, bool json) {
     for (const Mechanism* m : registry::all()) {
       auto settings = nlohmann::json::object();
       for (const auto& s : m->settings) settings[s.name] = s.meaning;
-      arr.push_back({{"name", m->name}, {"summary", m->summary}, {"contract", m->contract}, {"settings", settings}});
+      arr.push_back({{"name", m->name},
+                     {"summary", m->summary},
+                     {"contract", m->contract},
+                     {"traits", m->traits},
+                     {"settings", settings}});
     }
     out << nlohmann::json{{"mechanisms", arr}}.dump(2) << "\n";
     return 0;
@@ -30,6 +33,7 @@ int list_mechanisms(std::ostream& out, bool json) {
                        to_string(c.direction), c.outlives_creator ? "outlives its creator" : "dies with its users");
     out << fmt::format("{:<15} senders {}, receivers {}{}\n", "", c.many_senders ? "many" : "one",
                        c.many_receivers ? "many" : "one", c.sharing_note.empty() ? "" : " (" + c.sharing_note + ")");
+    out << fmt::format("{:<15} {}\n", "", describe(m->traits));
     for (const auto& s : m->settings) out << fmt::format("{:<15} {}: {}\n", "", s.name, s.meaning);
     out << "\n";
   }
@@ -39,26 +43,25 @@ int list_mechanisms(std::ostream& out, bool json) {
 int list_faults(std::ostream& out, bool json) {
   if (json) {
     auto arr = nlohmann::json::array();
-    for (const auto& f : faults::catalogue()) arr.push_back(faults::to_json(f));
+    for (const auto& f : faults::mechanism_faults()) arr.push_back(faults::to_json(f));
     auto programs = nlohmann::json::array();
-    for (const auto& f : external::external_faults())
-      if (f.name != "none")
-        programs.push_back({{"name", f.name}, {"how", f.does}, {"expected", f.expected}});
+    for (const auto& f : faults::program_faults())
+      if (f.act != faults::Act::none) programs.push_back({{"name", f.name}, {"how", f.how}, {"expected", f.expected}});
     out << nlohmann::json{{"faults", arr}, {"program_faults", programs}}.dump(2) << "\n";
     return 0;
   }
-  for (const auto& f : faults::catalogue()) {
+  for (const auto& f : faults::mechanism_faults()) {
     std::string where;
-    for (const auto& m : f.mechanisms) where += (where.empty() ? "" : ", ") + m;
-    out << fmt::format("{:<17} {}\n{:<17} applies to: {}\n{:<17} expected: {}\n", f.name, f.how, "", where, "",
-                       f.expected);
+    for (const auto& m : faults::where(f)) where += (where.empty() ? "" : ", ") + m;
+    out << fmt::format("{:<17} {}\n{:<17} applies to: {} ({})\n{:<17} expected: {}\n", f.name, f.how, "", where,
+                       f.applies_to, "", f.expected);
     for (const auto& p : f.params) out << fmt::format("{:<17} {}: {}\n", "", p.name, p.meaning);
     out << "\n";
   }
   out << "Faults for your own programs (ipc-harness check --fault F):\n\n";
-  for (const auto& f : external::external_faults()) {
-    if (f.name == "none") continue;
-    out << fmt::format("{:<17} {}\n{:<17} expected: {}\n\n", f.name, f.does, "", f.expected);
+  for (const auto& f : faults::program_faults()) {
+    if (f.act == faults::Act::none) continue;
+    out << fmt::format("{:<17} {}\n{:<17} expected: {}\n\n", f.name, f.how, "", f.expected);
   }
   return 0;
 }

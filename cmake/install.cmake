@@ -20,7 +20,7 @@ install(TARGETS ipch_adapter ipch_properties ipch_harness ipch_core ipch_faults 
         EXPORT ipc_harnessTargets
         ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR} COMPONENT adapter)
 
-# The public surface: the adapter's two headers and the four they include (one folder, so their
+# The public surface: the adapter's two headers and the five they include (one folder, so their
 # quoted includes of each other resolve next to them).
 install(FILES
           ${PROJECT_SOURCE_DIR}/include/ipch/adapter.hpp
@@ -29,6 +29,7 @@ install(FILES
           ${PROJECT_SOURCE_DIR}/mechanisms/contract.hpp
           ${PROJECT_SOURCE_DIR}/mechanisms/deadline.hpp
           ${PROJECT_SOURCE_DIR}/mechanisms/result.hpp
+          ${PROJECT_SOURCE_DIR}/mechanisms/traits.hpp
         DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/ipch COMPONENT adapter)
 
 install(EXPORT ipc_harnessTargets NAMESPACE ipc_harness:: DESTINATION ${IPCH_CONFIG_DIR} COMPONENT adapter)

@@ -13,9 +13,9 @@ constexpr const char* kChoices = "reliable, lossy, fifo, unordered, boundaries, 
 // Each pair: its two words, the first the default. Which one was given, and where, is kept so
 // that a conflict names both words as the user wrote them.
 enum Pair { delivery, ordering, boundaries, restart, kPairs };
-constexpr std::array<std::array<std::string_view, 2>, kPairs> kWords = {{
+const std::array<std::array<std::string_view, 2>, kPairs> kWords = {{
     {"reliable", "lossy"},
-    {"fifo", "unordered"},
+    {to_string(Ordering::fifo), "unordered"},  // the contract's own word for one order
     {"boundaries", "bytes"},
     {"restart", "no-restart"},
 }};

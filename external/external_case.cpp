@@ -83,7 +83,7 @@ class Case {
     at_ = fault_point(c);
     out_.contract = c.contract.contract;
     out_.contract.killed_receiver_window = c.contract.window;
-    if (fault_ && fault_->name != "none") out_.history.faults.push_back(std::string(fault_->name));
+    if (fault_ && fault_->act != Act::none) out_.history.faults.push_back(std::string(fault_->name));
   }
 
   CaseResult run();
@@ -515,13 +515,13 @@ void Case::kill(std::optional<engine::Id>& p, std::uint32_t worker) {
 void Case::fire_on_given(std::uint64_t given) {
   if (fired_ || !fault_ || fault_->side != Side::sender || given != at_) return;
   fired_ = true;
-  if (fault_->name == "kill-sender") {
+  if (fault_->act == Act::kill) {
     fault_event(FaultAction::killed, sender_worker_);
     burying_sender_ = true;
     engine_.kill(*sender_);  // its last acknowledgements are read, then bury_sender()
     if (!restart()) sender_done_ = true;  // the stream dies with its sender: nothing is restarted
     else start(true);
-  } else if (fault_->name == "stop-sender") {
+  } else if (fault_->act == Act::stop) {
     fault_event(FaultAction::stopped, sender_worker_);
     engine_.pause(*sender_);
     active_ = true;
@@ -531,15 +531,15 @@ void Case::fire_on_given(std::uint64_t given) {
 void Case::fire_on_received() {
   if (fired_ || !fault_ || fault_->side != Side::receiver || received_ != at_) return;
   fired_ = true;
-  if (fault_->name == "kill-receiver") {
+  if (fault_->act == Act::kill) {
     fault_event(FaultAction::killed, receiver_worker_);
     dying_ = true;  // the engine reads what it wrote before it died, then bury_receiver()
     engine_.kill(*receiver_);
-  } else if (fault_->name == "stop-receiver") {
+  } else if (fault_->act == Act::stop) {
     fault_event(FaultAction::stopped, receiver_worker_);
     engine_.pause(*receiver_);
     active_ = true;
-  } else if (fault_->name == "hold-receiver") {
+  } else if (fault_->act == Act::hold) {
     fault_event(FaultAction::held, receiver_worker_);
     held_ = true;
     engine_.pause_output(*receiver_, true);
@@ -558,17 +558,17 @@ bool Case::releasable() const {
 void Case::release() {
   if (!active_) return;
   active_ = false;
-  if (fault_->name == "stop-sender") {
+  if (fault_->act == Act::stop && fault_->side == Side::sender) {
     if (sender_) {
       engine_.resume(*sender_);
       fault_event(FaultAction::continued, sender_worker_);
     }
-  } else if (fault_->name == "stop-receiver") {
+  } else if (fault_->act == Act::stop && fault_->side == Side::receiver) {
     if (receiver_) {
       engine_.resume(*receiver_);
       fault_event(FaultAction::continued, receiver_worker_);
     }
-  } else if (fault_->name == "hold-receiver") {
+  } else if (fault_->act == Act::hold) {
     held_ = false;
     fault_event(FaultAction::released, receiver_worker_);
     if (receiver_) {

@@ -10,7 +10,7 @@
 namespace ipch::external {
 
 struct JUnitCase {
-  std::string name;       // e.g. "kill-receiver"
+  std::string name;       // a fault's name, e.g. kill-receiver
   std::string classname;  // e.g. "check.examples/posix-mq/sender|examples/posix-mq/receiver"
   double seconds = 0;
   // Exactly one of: passed (neither set), failure (the code's fault: violations), error (the

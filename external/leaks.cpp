@@ -14,12 +14,15 @@
 #include <utility>
 
 #include "naming.hpp"
+#include "objects.hpp"
 
 namespace ipch::external {
 
 namespace {
 
-constexpr std::string_view kinds[] = {"sysv-msg", "sysv-shm", "sysv-sem"};
+using objects::Kind;
+const std::string_view kinds[] = {objects::to_string(Kind::sysv_msg), objects::to_string(Kind::sysv_shm),
+                                  objects::to_string(Kind::sysv_sem)};
 constexpr const char* tables[] = {"/proc/sysvipc/msg", "/proc/sysvipc/shm", "/proc/sysvipc/sem"};
 
 void add_sysv(std::set<std::string>& out) {
@@ -92,7 +95,7 @@ std::set<std::string> ObjectWatch::snapshot() const {
   std::set<std::string> s;
   add_sysv(s);
   if (DIR* d = opendir("/dev/shm")) {
-    add_dir(s, "posix-shm", d);
+    add_dir(s, std::string(objects::to_string(Kind::posix_shm)), d);
     closedir(d);
   }
   if (mqueue_ && mqueue_->valid()) {
@@ -100,7 +103,7 @@ std::set<std::string> ObjectWatch::snapshot() const {
     auto dup = sys::fcntl(mqueue_->get(), F_DUPFD_CLOEXEC, 0);
     if (dup) {
       if (DIR* d = fdopendir(*dup)) {
-        add_dir(s, "posix-mq", d);
+        add_dir(s, std::string(objects::to_string(Kind::posix_mq)), d);
         closedir(d);
       } else {
         (void)sys::close(*dup);
@@ -138,8 +141,8 @@ std::vector<std::string> ObjectWatch::remove_all() const {
     } else {
       auto at = n.find(" id ");
       int id = std::atoi(n.c_str() + at + 4);
-      if (n.rfind("sysv-msg", 0) == 0) r = sys::msgctl(id, IPC_RMID, nullptr);
-      else if (n.rfind("sysv-shm", 0) == 0) r = sys::shmctl(id, IPC_RMID, nullptr);
+      if (n.starts_with(objects::to_string(Kind::sysv_msg))) r = sys::msgctl(id, IPC_RMID, nullptr);
+      else if (n.starts_with(objects::to_string(Kind::sysv_shm))) r = sys::shmctl(id, IPC_RMID, nullptr);
       else if (auto sem = sys::semctl(id, 0, IPC_RMID); !sem) r = std::unexpected(sem.error());
     }
     if (!r && r.error() != std::errc::no_such_file_or_directory && r.error() != std::errc::invalid_argument)

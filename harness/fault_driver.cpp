@@ -4,12 +4,21 @@
 
 #include <algorithm>
 
+#include "catalogue.hpp"
+
 namespace ipch {
 
 FaultDriver::FaultDriver(const Scenario& s, faults::Plan plan, Hooks hooks)
     : s_(s), plan_(std::move(plan)), h_(std::move(hooks)), done_(plan_.size(), false) {
   quiet_ms_for_release_ = std::max<std::uint64_t>(50, s.stall_ms / 4);
+  for (const auto& f : plan_) {
+    const faults::Entry* e = faults::find(f.name);
+    drives_.push_back(e ? e->drive : faults::Drive::none);
+    targets_.push_back(e ? f.get("target", e->target) : "receiver");
+  }
 }
+
+bool FaultDriver::drives(faults::Drive d) const { return std::find(drives_.begin(), drives_.end(), d) != drives_.end(); }
 
 std::optional<std::uint32_t> FaultDriver::target(const std::string& role, std::uint32_t rank) const {
   for (const auto& w : h_.workers()) {
@@ -22,19 +31,15 @@ std::optional<std::uint32_t> FaultDriver::target(const std::string& role, std::u
   return std::nullopt;
 }
 
-bool FaultDriver::holds_receivers_at_start() const {
-  return std::any_of(plan_.begin(), plan_.end(), [](const faults::Fault& f) { return f.name == "full-buffer"; });
-}
-bool FaultDriver::wants_bystander() const {
-  return std::any_of(plan_.begin(), plan_.end(), [](const faults::Fault& f) { return f.name == "leaked-fd"; });
-}
+bool FaultDriver::holds_receivers_at_start() const { return drives(faults::Drive::hold_receivers); }
+bool FaultDriver::wants_bystander() const { return drives(faults::Drive::bystander); }
 bool FaultDriver::killed_by_fault(std::uint32_t w) const {
   return std::find(killed_.begin(), killed_.end(), w) != killed_.end();
 }
 
 void FaultDriver::hold_receivers() {
   for (std::size_t i = 0; i < plan_.size(); ++i) {
-    if (plan_[i].name != "full-buffer") continue;
+    if (drives_[i] != faults::Drive::hold_receivers) continue;
     for (const auto& w : h_.workers()) {
       if (w.role != WorkerRole::receiver && w.role != WorkerRole::server) continue;
       h_.signal(w.index, SIGSTOP);
@@ -58,25 +63,25 @@ void FaultDriver::on_event(const Event& e) {
   if (message) ++messages_[e.worker];
   for (std::size_t i = 0; i < plan_.size(); ++i) {
     const faults::Fault& f = plan_[i];
-    if (f.name == "eintr" && e.worker < h_.workers().size() && h_.alive(e.worker) &&
+    const faults::Drive d = drives_[i];
+    if (d == faults::Drive::signal_every && e.worker < h_.workers().size() && h_.alive(e.worker) &&
         events_[e.worker] % std::max<std::uint64_t>(1, f.get_u64("every", 4)) == 0) {
       h_.signal(e.worker, SIGUSR1);  // not recorded per signal: the worker reports its EINTR count
       continue;
     }
     if (done_[i] || !message) continue;
-    std::string role = f.name == "kill-receiver" ? "receiver" : f.name == "kill-sender" ? "sender" : f.get("target", "receiver");
-    if (f.name != "kill-receiver" && f.name != "kill-sender" && f.name != "stop") continue;
-    auto t = target(role, 0);
+    if (d != faults::Drive::kill_at_message && d != faults::Drive::stop_at_message) continue;
+    auto t = target(targets_[i], 0);
     if (!t || *t != e.worker || messages_[e.worker] < f.get_u64("at", 1)) continue;
     done_[i] = true;
-    if (f.name == "stop") {
+    if (d == faults::Drive::stop_at_message) {
       h_.signal(*t, SIGSTOP);
       h_.record(i, FaultAction::stopped, *t);
       held_.push_back({*t, i, f.get_u64("for", 10)});
       continue;
     }
     kill(i, *t);
-    if (f.name == "kill-receiver" && f.get("restart") == "true") {
+    if (f.get("restart") == "true") {
       if (auto n = h_.restart(*t)) h_.record(i, FaultAction::released, *n);
     }
   }
@@ -95,10 +100,10 @@ void FaultDriver::on_event(const Event& e) {
 }
 
 void FaultDriver::on_tick(std::uint64_t quiet_ms) {
-  // kill-lock-holder: the armed worker stops itself (SIGSTOP) inside the lock; kill it there.
+  // A worker armed to stop itself at a point (SIGSTOP inside the lock) is killed there.
   for (std::size_t i = 0; i < plan_.size(); ++i) {
-    if (done_[i] || plan_[i].name != "kill-lock-holder") continue;
-    auto t = target("sender", 0);
+    if (done_[i] || drives_[i] != faults::Drive::kill_stopped_sender) continue;
+    auto t = target(targets_[i], 0);
     if (t && h_.state(*t) == 'T') {
       done_[i] = true;
       kill(i, *t);

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "history.hpp"
+#include "catalogue.hpp"
 #include "plan.hpp"
 #include "scenario.hpp"
 
@@ -34,7 +35,7 @@ class FaultDriver {
   // Resumes a worker held back once the others cannot move (after a quarter of the stall
   // window without progress), so a fault never turns into a false deadlock.
   void on_tick(std::uint64_t quiet_ms);
-  // Workers the runner must hold back from the start (full-buffer holds the receivers).
+  // Workers the runner must hold back from the start (a fault that holds the receivers).
   bool holds_receivers_at_start() const;
   bool wants_bystander() const;
   // True while a worker is held back by a fault: the watchdog then waits for on_tick.
@@ -42,7 +43,7 @@ class FaultDriver {
   // A worker the fault plan killed on purpose: its death is not a harness error.
   bool killed_by_fault(std::uint32_t worker) const;
 
-  void hold_receivers();  // full-buffer: SIGSTOP every receiver
+  void hold_receivers();  // SIGSTOP every receiver, for each fault that holds them
 
  private:
   struct Held {
@@ -52,10 +53,13 @@ class FaultDriver {
   };
   void kill(std::size_t fault, std::uint32_t worker);
   std::optional<std::uint32_t> target(const std::string& role, std::uint32_t rank) const;
+  bool drives(faults::Drive d) const;
 
   const Scenario& s_;
   faults::Plan plan_;
   Hooks h_;
+  std::vector<faults::Drive> drives_;      // per fault: how the catalogue says to drive it
+  std::vector<std::string> targets_;       // per fault: the role it acts on
   std::vector<bool> done_;                 // per fault: fired (one-shot faults)
   std::vector<Held> held_;
   std::vector<std::uint64_t> messages_;    // per worker: messages sent or received

@@ -8,14 +8,12 @@
 
 namespace ipch {
 
-// Fills every seeded default of `s.faults` and applies what a fault sets up before the run
-// (full-buffer shrinks the capacity). Throws BadInput iff a fault does not apply to the
+// Fills every seeded default of `s.faults` (each fault draws its own, faults/catalogue.hpp) and
+// applies what a fault sets up before the run (a fault that sets_capacity shrinks the capacity). Throws BadInput iff a fault does not apply to the
 // mechanism, or a value does not parse; the message says why and what applies.
 void resolve_faults(Scenario& s);
 
 // The plan of a scenario whose faults are already resolved.
 faults::Plan fault_plan(const Scenario& s);
-// The errno an errno fault injects (its `errno` parameter by name).
-int fault_errno(const faults::Fault& f);
 
 }  // namespace ipch

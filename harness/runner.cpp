@@ -193,7 +193,7 @@ void Runner::fork_bystander() {
   e.err = static_cast<std::int32_t>(FaultAction::bystander);
   e.sender = e.worker = info.index;
   for (std::size_t i = 0; i < out_.history.faults.size(); ++i)
-    if (out_.history.faults[i] == "leaked-fd") e.seq = i;
+    if (const auto* f = faults::find(out_.history.faults[i]); f && f->drive == faults::Drive::bystander) e.seq = i;
   record(e);
 }
 
@@ -261,7 +261,7 @@ bool Runner::receivers_see_end_of_stream() const {
   if (driver_->wants_bystander()) return false;
   if (c.end_of_stream == EndOfStream::after_close) {
     for (const auto& name : out_.history.faults)
-      if (name == "kill-sender" || name == "kill-lock-holder") return false;  // a killed sender stays counted
+      if (const auto* f = faults::find(name); f && f->kills_sender) return false;  // a killed sender stays counted
   }
   return true;
 }

@@ -5,6 +5,7 @@
 
 #include <thread>
 
+#include "catalogue.hpp"
 #include "envelope.hpp"
 #include "fault_plan.hpp"
 #include "plan.hpp"
@@ -60,45 +61,21 @@ Result<void> send_retrying(Channel& ch, std::span<const std::byte> msg, F on_ful
   }
 }
 
-void on_usr1(int) {}
-
 // Arms, in this worker, the fault points the plan asks of it. Points are counted per process,
 // so "the n-th hit" means the same call on every replay.
 std::vector<std::string> arm_faults(const Scenario& s, const WorkerInfo& me) {
   std::vector<std::string> armed;
-  auto arm = [&](const std::string& name, std::uint64_t from, std::uint64_t count, std::uintptr_t info) {
+  faults::ArmContext w;
+  w.mechanism = s.mechanism;
+  w.first_sender = (me.role == WorkerRole::sender && me.rank == 0) || me.role == WorkerRole::client;
+  w.first_receiver = (me.role == WorkerRole::receiver && me.rank == 0) || me.role == WorkerRole::server;
+  w.arm = [&](const std::string& name, std::uint64_t from, std::uint64_t count, std::uintptr_t info) {
     faults::arm(name, from, count, info);
     armed.push_back(name);
   };
-  faults::Plan plan = fault_plan(s);
-  bool first_sender = (me.role == WorkerRole::sender && me.rank == 0) || me.role == WorkerRole::client;
-  bool first_receiver = (me.role == WorkerRole::receiver && me.rank == 0) || me.role == WorkerRole::server;
-  for (const auto& f : plan) {
-    std::string m = s.mechanism;
-    if (f.name == "drop-datagram" && first_sender) {
-      arm(faults::point(m, "drop"), f.get_u64("nth", 1), f.get_u64("count", 1), 0);
-    } else if (f.name == "delay-lock") {
-      arm(faults::point(m, f.get("where") == "before" ? "lock" : "lock-held"), f.get_u64("nth", 1),
-                  f.get_u64("count", 0), f.get_u64("us", 1000));
-    } else if (f.name == "kill-lock-holder" && first_sender) {
-      arm(faults::point(m, "lock-held"), f.get_u64("nth", 2), 1, faults::kStopHere);
-    } else if (f.name == "short-io") {
-      arm("ipch/sys/write", 1, 0, f.get_u64("bytes", 1));
-      arm("ipch/sys/read", 1, 0, f.get_u64("bytes", 1));
-    } else if (f.name == "errno") {
-      bool send = f.get("call", "send") == "send";
-      if ((send && first_sender) || (!send && first_receiver)) {
-        arm(faults::point(m, send ? "send" : "receive"), f.get_u64("nth", 1), 1,
-                    static_cast<std::uintptr_t>(fault_errno(f)));
-      }
-    } else if (f.name == "eintr") {
-      // Without SA_RESTART, so a signal in a blocking call is EINTR, which the wrappers retry.
-      struct sigaction sa {};
-      sa.sa_handler = on_usr1;
-      sigemptyset(&sa.sa_mask);
-      sa.sa_flags = 0;
-      sigaction(SIGUSR1, &sa, nullptr);
-    }
+  for (const auto& f : fault_plan(s)) {
+    const faults::Entry* e = faults::find(f.name);
+    if (e && e->arm) e->arm(f, w);
   }
   return armed;
 }

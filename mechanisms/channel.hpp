@@ -20,6 +20,7 @@
 #include "contract.hpp"
 #include "deadline.hpp"
 #include "result.hpp"
+#include "traits.hpp"
 
 namespace ipch {
 
@@ -109,9 +110,9 @@ struct Mechanism {
   Contract contract;
   std::vector<SettingInfo> settings;
   std::function<std::expected<std::unique_ptr<Link>, SetupError>(const Settings&)> create;
-  // For a variant of another mechanism (a mutant in tests/mutants/): that mechanism's name. Its
-  // faults apply to the variant, with the same defaults. Empty for a mechanism of its own.
-  std::string kin = {};
+  // What the harness can do with it (traits.hpp). Required: the registry refuses a mechanism whose
+  // traits are incomplete rather than guess them.
+  Traits traits = {};
 };
 
 }  // namespace ipch

@@ -79,7 +79,7 @@ std::expected<std::unique_ptr<Link>, SetupError> create(const Settings& s) {
 
 const Mechanism& fifo_mechanism() {
   static const Mechanism m{"fifo", "named pipe (mkfifo) opened by path", pipe_common::contract(true),
-                           pipe_common::settings(), create};
+                           pipe_common::settings(), create, pipe_common::traits()};
   return m;
 }
 

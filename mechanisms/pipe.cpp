@@ -54,7 +54,7 @@ std::expected<std::unique_ptr<Link>, SetupError> create(const Settings& s) {
 
 const Mechanism& pipe_mechanism() {
   static const Mechanism m{"pipe", "anonymous pipe(2) between related processes", pipe_common::contract(false),
-                           pipe_common::settings(), create};
+                           pipe_common::settings(), create, pipe_common::traits()};
   return m;
 }
 

@@ -40,6 +40,17 @@ std::string object_name(int fd) {
   return "pipe:[" + std::to_string(st.st_ino) + "]";
 }
 
+Traits traits() {
+  Traits t;
+  t.capacity_unit = CapacityUnit::bytes;
+  t.capacities = {4096, 8192, 16384};  // one page is F_SETPIPE_SZ's least
+  t.points = {.calls = true, .short_io = true};
+  t.inherited_ends = true;
+  t.full_buffer_capacity = [](std::size_t) -> std::size_t { return 4096; };
+  t.bench_capacity = [] { return std::optional<std::size_t>{}; };
+  return t;
+}
+
 Contract contract(bool named) {
   Contract c;
   c.delivery = Delivery::reliable;

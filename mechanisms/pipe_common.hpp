@@ -19,5 +19,6 @@ std::string object_name(int fd);
 MessageLimit limit();
 Contract contract(bool named);
 std::vector<SettingInfo> settings();
+Traits traits();
 
 }  // namespace ipch::pipe_common

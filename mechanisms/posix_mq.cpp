@@ -184,6 +184,17 @@ std::expected<std::unique_ptr<Link>, SetupError> create(const Settings& s) {
   return link;
 }
 
+Traits traits() {
+  Traits t;
+  t.capacity_unit = CapacityUnit::messages;  // mq_maxmsg
+  t.capacities = {1, 2, 4};
+  t.receiver_takes_over = true;
+  t.points = {.calls = true};
+  t.full_buffer_capacity = [](std::size_t) -> std::size_t { return 1; };
+  t.bench_capacity = [] { return std::optional<std::size_t>{}; };
+  return t;
+}
+
 Contract contract() {
   Contract c;
   c.delivery = Delivery::reliable;
@@ -214,7 +225,7 @@ std::vector<SettingInfo> settings() {
 
 const Mechanism& posix_mq_mechanism() {
   static const Mechanism m{kName, "POSIX message queue (mq_open/mq_send/mq_receive), opened by name", contract(),
-                           settings(), create};
+                           settings(), create, traits()};
   return m;
 }
 

@@ -142,7 +142,7 @@ const Mechanism& posix_shm_mechanism() {
                          "a process killed holding the lock is detected (robust mutex, EOWNERDEAD) but a killed sender "
                          "or receiver stays counted as open: no end_of_stream / EPIPE after SIGKILL, only after close",
                          EndOfStream::after_close),
-      shm_ring::settings("1 GiB and the free space of /dev/shm"), create};
+      shm_ring::settings("1 GiB and the free space of /dev/shm"), create, shm_ring::traits()};
   return m;
 }
 

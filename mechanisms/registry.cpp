@@ -3,6 +3,7 @@
 #include <array>
 #include <charconv>
 #include <cstdint>
+#include <stdexcept>
 #include <vector>
 
 #include "fifo.hpp"
@@ -19,30 +20,52 @@
 
 namespace ipch::registry {
 
-std::span<const Mechanism* const> all() {
-  static const std::array<const Mechanism*, 11> list{
-      &pipe_mechanism(),        &fifo_mechanism(),       &sysv_msg_mechanism(),   &posix_mq_mechanism(),
-      &sysv_shm_mechanism(),    &posix_shm_mechanism(),  &unix_stream_mechanism(), &unix_dgram_mechanism(),
-      &unix_seqpacket_mechanism(), &tcp_mechanism(),     &udp_mechanism(),
-  };
+namespace {
+// A mechanism without its traits would be judged by guesses: refused, with what is missing.
+void check(const Mechanism* m) {
+  if (auto why = incomplete(m->traits); !why.empty())
+    throw std::invalid_argument("mechanism " + m->name + ": " + why + " (mechanisms/traits.hpp)");
+}
+
+std::vector<const Mechanism*>& listed() {
+  static std::vector<const Mechanism*> list = [] {
+    std::vector<const Mechanism*> l{
+        &pipe_mechanism(),        &fifo_mechanism(),       &sysv_msg_mechanism(),   &posix_mq_mechanism(),
+        &sysv_shm_mechanism(),    &posix_shm_mechanism(),  &unix_stream_mechanism(), &unix_dgram_mechanism(),
+        &unix_seqpacket_mechanism(), &tcp_mechanism(),     &udp_mechanism(),
+    };
+    for (const Mechanism* m : l) check(m);
+    return l;
+  }();
   return list;
 }
 
-namespace {
 std::vector<const Mechanism*>& added() {
   static std::vector<const Mechanism*> a;
   return a;
 }
 }  // namespace
 
-void add(const Mechanism* m) { added().push_back(m); }
+std::span<const Mechanism* const> all() { return listed(); }
 
 const Mechanism* find(std::string_view name) {
-  for (const Mechanism* m : all())
+  for (const Mechanism* m : listed())
     if (m->name == name) return m;
   for (const Mechanism* m : added())
     if (m->name == name) return m;
   return nullptr;
+}
+
+void add(const Mechanism* m) {
+  check(m);
+  if (find(m->name)) throw std::invalid_argument("mechanism " + m->name + " is registered already");
+  added().push_back(m);
+}
+
+Registrar::Registrar(const Mechanism* m) {
+  check(m);
+  if (find(m->name)) throw std::invalid_argument("mechanism " + m->name + " is registered already");
+  listed().push_back(m);
 }
 
 std::string names() {

@@ -245,6 +245,21 @@ MessageLimit RingLink::limit() const {
   return message_limit(sync_->capacity());
 }
 
+Traits traits() {
+  Traits t;
+  t.capacity_unit = CapacityUnit::bytes;
+  // A ring holds a 4 B length and an envelope at least; 64 B holds one small message at a time.
+  t.capacities = {64, 4096, 16384};
+  t.shared_memory = true;
+  t.receiver_takes_over = true;
+  t.points = {.calls = true, .lock = true};
+  // One message of the largest size the run can send, with its length word.
+  t.full_buffer_capacity = [](std::size_t max_size) { return std::max<std::size_t>(max_size, 64) + 8; };
+  // A 4 MiB ring holds a 1 MiB message with room for the next ones in flight.
+  t.bench_capacity = [] { return std::optional<std::size_t>{4u << 20}; };
+  return t;
+}
+
 Contract contract(const std::string& persistence, const std::string& peer_death, EndOfStream eof) {
   Contract c;
   c.end_of_stream = eof;

@@ -109,6 +109,7 @@ class RingLink : public Link {
 
 Contract contract(const std::string& persistence, const std::string& peer_death, EndOfStream eof);
 std::vector<SettingInfo> settings(const std::string& capacity_limit);
+Traits traits();
 
 // Test hooks. hold_lock_for_test takes the ring's lock and keeps it: the caller is about to die
 // holding it. snapshot reads the header without the lock. EINVAL iff `link` is not a ring.

@@ -531,6 +531,24 @@ std::vector<SettingInfo> settings(const Kind& k) {
   return {{"capacity", capacity}, {"blocking", blocking}};
 }
 
+Traits traits(const Kind& k) {
+  Traits t;
+  t.capacity_unit = CapacityUnit::bytes;
+  t.capacities = {4096, 16384};  // SO_SNDBUF (and SO_RCVBUF): the kernel doubles it and keeps a floor
+  t.points = {.calls = true, .drop = k.type == SOCK_DGRAM, .short_io = k.type == SOCK_STREAM};
+  t.full_buffer_capacity = [](std::size_t) -> std::size_t { return 4096; };
+  if (k.domain == AF_UNIX && k.type != SOCK_STREAM) {
+    // A record must fit the send buffer whole; the kernel doubles SO_SNDBUF and caps it at wmem_max.
+    t.bench_capacity = [] {
+      auto wmem_max = sys::read_long("/proc/sys/net/core/wmem_max");
+      return wmem_max && *wmem_max >= (2l << 20) ? std::optional<std::size_t>{2u << 20} : std::nullopt;
+    };
+  } else {
+    t.bench_capacity = [] { return std::optional<std::size_t>{}; };
+  }
+  return t;
+}
+
 Contract connected_contract(bool boundaries, std::string persistence) {
   Contract c;
   c.delivery = Delivery::reliable;

@@ -34,6 +34,7 @@ struct Kind {
 // and blocking. A capacity the kernel clamps is a SetupError naming the limit file and the fix.
 std::expected<std::unique_ptr<Link>, SetupError> create(const Kind& k, const Settings& s);
 std::vector<SettingInfo> settings(const Kind& k);
+Traits traits(const Kind& k);
 
 // The contract of a connection-oriented socket (unix-stream, unix-seqpacket, tcp): reliable,
 // fifo, two-way, one connection per sender. `boundaries`: the kernel keeps records (seqpacket).

@@ -181,6 +181,26 @@ std::expected<std::unique_ptr<Link>, SetupError> create(const Settings& s) {
   return link;
 }
 
+Traits traits() {
+  Traits t;
+  t.capacity_unit = CapacityUnit::bytes;  // msg_qbytes
+  t.capacities = {4096, 8192};
+  t.receiver_takes_over = true;
+  t.points = {.calls = true};
+  // One message of the largest size the run can send, capped by msgmax: a queue of max_size bytes
+  // above msgmnb would be refused by the kernel.
+  t.full_buffer_capacity = [](std::size_t max_size) {
+    std::size_t largest = std::max<std::size_t>(max_size, 64);
+    auto msgmax = sys::read_long("/proc/sys/kernel/msgmax");
+    if (msgmax && static_cast<std::size_t>(*msgmax) < largest) largest = static_cast<std::size_t>(*msgmax);
+    return largest + 8;
+  };
+  // msg_qbytes above msgmnb needs CAP_SYS_RESOURCE, and msgmax (8192) caps messages anyway.
+  t.full_buffer_message_limit = 8192;
+  t.bench_capacity = [] { return std::optional<std::size_t>{}; };
+  return t;
+}
+
 Contract contract() {
   Contract c;
   c.delivery = Delivery::reliable;
@@ -208,7 +228,7 @@ std::vector<SettingInfo> settings() {
 
 const Mechanism& sysv_msg_mechanism() {
   static const Mechanism m{kName, "System V message queue (msgget/msgsnd/msgrcv), used by id", contract(), settings(),
-                           create};
+                           create, traits()};
   return m;
 }
 

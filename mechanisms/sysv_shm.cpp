@@ -155,7 +155,7 @@ const Mechanism& sysv_shm_mechanism() {
                          "a killed sender or receiver is uncounted by the kernel (SEM_UNDO), so it gives "
                          "end_of_stream / EPIPE like a closed one",
                          EndOfStream::after_close_or_death),
-      shm_ring::settings("1 GiB and /proc/sys/kernel/shmmax"), create};
+      shm_ring::settings("1 GiB and /proc/sys/kernel/shmmax"), create, shm_ring::traits()};
   return m;
 }
 

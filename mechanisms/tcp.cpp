@@ -20,7 +20,8 @@ Contract contract() {
 const Mechanism& tcp_mechanism() {
   static const Mechanism m{kKind.name, "TCP over loopback (127.0.0.1), framed messages", contract(),
                            socket_common::settings(kKind),
-                           [](const Settings& s) { return socket_common::create(kKind, s); }};
+                           [](const Settings& s) { return socket_common::create(kKind, s); },
+                           socket_common::traits(kKind)};
   return m;
 }
 

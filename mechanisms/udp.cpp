@@ -30,7 +30,8 @@ Contract contract() {
 const Mechanism& udp_mechanism() {
   static const Mechanism m{kKind.name, "UDP over loopback (127.0.0.1), one datagram per message", contract(),
                            socket_common::settings(kKind),
-                           [](const Settings& s) { return socket_common::create(kKind, s); }};
+                           [](const Settings& s) { return socket_common::create(kKind, s); },
+                           socket_common::traits(kKind)};
   return m;
 }
 

@@ -30,7 +30,8 @@ Contract contract() {
 const Mechanism& unix_dgram_mechanism() {
   static const Mechanism m{kKind.name, "unix datagram socket (AF_UNIX, SOCK_DGRAM) at a path, one datagram per message",
                            contract(), socket_common::settings(kKind),
-                           [](const Settings& s) { return socket_common::create(kKind, s); }};
+                           [](const Settings& s) { return socket_common::create(kKind, s); },
+                           socket_common::traits(kKind)};
   return m;
 }
 

@@ -20,7 +20,8 @@ Contract contract() {
 const Mechanism& unix_seqpacket_mechanism() {
   static const Mechanism m{
       kKind.name, "unix seqpacket socket (AF_UNIX, SOCK_SEQPACKET) at a path, one record per message", contract(),
-      socket_common::settings(kKind), [](const Settings& s) { return socket_common::create(kKind, s); }};
+      socket_common::settings(kKind), [](const Settings& s) { return socket_common::create(kKind, s); },
+                           socket_common::traits(kKind)};
   return m;
 }
 

@@ -20,7 +20,8 @@ Contract contract() {
 const Mechanism& unix_stream_mechanism() {
   static const Mechanism m{kKind.name, "unix stream socket (AF_UNIX, SOCK_STREAM) at a path, framed messages",
                            contract(), socket_common::settings(kKind),
-                           [](const Settings& s) { return socket_common::create(kKind, s); }};
+                           [](const Settings& s) { return socket_common::create(kKind, s); },
+                           socket_common::traits(kKind)};
   return m;
 }
 

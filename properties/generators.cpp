@@ -62,15 +62,22 @@ Scenario build(const Options& o, const Mechanism& m, const Draw& d) {
   auto fs = generated_faults(m.name);
   if (o.faults && fault > 0 && fault <= fs.size()) {
     s.faults = faults::to_json(faults::Plan{faults::Fault{fs[fault - 1], {}}});
+    const faults::Entry& e = *faults::find(fs[fault - 1]);
     // A write cut short is no longer atomic: writers sharing a byte stream (a pipe's PIPE_BUF)
     // would interleave by the fault's design, not the mechanism's failure.
-    if (fs[fault - 1] == "short-io" && c.atomic_write_limit > 0) w.kind = WorkloadKind::stream, w.senders = 1;
-    // full-buffer sizes a SysV queue to one message of max_size; msg_qbytes above msgmnb needs
-    // CAP_SYS_RESOURCE, and msgmax (8192) caps messages anyway.
-    if (fs[fault - 1] == "full-buffer" && m.name == "sysv-msg") w.max_size = std::min<std::size_t>(w.max_size, 8192);
+    if (e.splits_writes && c.atomic_write_limit > 0) w.kind = WorkloadKind::stream, w.senders = 1;
+    // A buffer sized to one message of max_size is capped where the kernel caps it (a SysV queue).
+    if (e.sets_capacity && m.traits.full_buffer_message_limit)
+      w.max_size = std::min<std::size_t>(w.max_size, *m.traits.full_buffer_message_limit);
   }
   resolve_faults(s);
   return s;
+}
+
+const Mechanism& known(const std::string& name) {
+  const Mechanism* m = registry::find(name);
+  if (!m) throw std::invalid_argument("unknown mechanism '" + name + "'; use one of: " + registry::names());
+  return *m;
 }
 
 const Mechanism& mechanism_at(const Options& o, std::size_t i) {
@@ -99,11 +106,11 @@ std::optional<Scenario> re_resolved(Scenario s) {
 }  // namespace
 
 std::vector<std::string> generated_faults(const std::string& mechanism) {
+  const Mechanism& m = known(mechanism);
   std::vector<std::string> out;
-  for (const auto& e : faults::catalogue()) {
-    if (!faults::why_not(e, mechanism).empty()) continue;
-    // unix-dgram promises delivery, so a dropped datagram is a lost message: a violation by design.
-    if (e.name == "drop-datagram" && mechanism == "unix-dgram") continue;
+  for (const auto& e : faults::mechanism_faults()) {
+    if (!faults::why_not(e, m).empty()) continue;
+    if (e.fails_by_contract && e.fails_by_contract(m)) continue;
     out.push_back(e.name);
   }
   return out;
@@ -122,14 +129,7 @@ std::vector<std::size_t> size_edges(const std::string& mechanism, std::size_t ce
   return out;
 }
 
-std::vector<std::size_t> capacities(const std::string& mechanism) {
-  if (mechanism == "pipe" || mechanism == "fifo") return {4096, 8192, 16384};  // one page is F_SETPIPE_SZ's least
-  if (mechanism == "posix-mq") return {1, 2, 4};                               // mq_maxmsg, in messages
-  if (mechanism == "sysv-msg") return {4096, 8192};                            // msg_qbytes
-  // A ring holds a 4 B length and an envelope at least; 64 B holds one small message at a time.
-  if (mechanism.ends_with("-shm")) return {64, 4096, 16384};
-  return {4096, 16384};  // SO_SNDBUF (and SO_RCVBUF): the kernel doubles it and keeps a floor
-}
+std::vector<std::size_t> capacities(const std::string& mechanism) { return known(mechanism).traits.capacities; }
 
 rc::Gen<Scenario> scenario(const Options& o) {
   std::size_t n = (o.mechanism.empty() || o.mechanism == "all") ? registry::all().size() : 1;

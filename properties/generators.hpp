@@ -30,7 +30,7 @@ struct Options {
 };
 
 // The faults generated for `mechanism`: those the catalogue applies to it, minus those whose
-// contract outcome is a failure.
+// contract outcome is a failure. Throws std::invalid_argument iff the mechanism is unknown.
 std::vector<std::string> generated_faults(const std::string& mechanism);
 
 // The size ceilings worth drawing for `mechanism`, ascending: 32 B (the envelope alone),
@@ -38,8 +38,9 @@ std::vector<std::string> generated_faults(const std::string& mechanism);
 // to the mechanism's maximum (Link::limit()) when that is lower.
 std::vector<std::size_t> size_edges(const std::string& mechanism, std::size_t ceiling);
 
-// Capacities worth drawing for `mechanism`, smallest valid first (in its unit: bytes, or
-// messages for posix-mq). An empty capacity (the default) is drawn besides these.
+// Capacities worth drawing for `mechanism`, smallest valid first, in its unit: its
+// Traits::capacities. An empty capacity (the default) is drawn besides these. Throws
+// std::invalid_argument iff the mechanism is unknown.
 std::vector<std::size_t> capacities(const std::string& mechanism);
 
 // Scenarios with their faults resolved (resolve_faults): ready for run_scenario.

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "catalogue.hpp"
+
 namespace ipch {
 
 namespace {
@@ -41,7 +43,10 @@ bool LivenessCheck::senders_gone() const {
 }
 
 std::string LivenessCheck::expected_stall() const {
-  bool leaked_fd = std::find(h_.faults.begin(), h_.faults.end(), "leaked-fd") != h_.faults.end();
+  bool leaked_fd = std::any_of(h_.faults.begin(), h_.faults.end(), [](const std::string& n) {
+    const faults::Entry* f = faults::find(n);
+    return f && f->drive == faults::Drive::bystander;  // an end held open: a stall is its prediction
+  });
   if (!leaked_fd || last_kill_.empty()) return "";
   return "the stall is what leaked-fd predicts after " + last_kill_ +
          ": the bystander holds the other end open, so the survivor blocks instead of getting EPIPE or end of stream";

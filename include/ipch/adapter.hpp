@@ -40,6 +40,11 @@ namespace ipch::adapter {
 // Settings: a setting you list in m.settings is drawn by the generator (capacity 4096 or 16384
 // in your unit, blocking=false) and must be honoured; one you do not list is never asked for.
 // The full-buffer fault runs only if you list capacity.
+//
+// m.traits is replaced: the harness sees nothing inside your code, so it gives your mechanism the
+// traits of any code behind a Channel (send/receive fault points, which the adapter asks for you;
+// a new receiver takes over after a kill iff your contract says the object outlives its creator
+// and keeps boundaries). The faults follow from those traits, as for a built-in mechanism.
 std::string register_mechanism(Mechanism m);
 
 // Bounds of one check. Every field has an environment override, so a CI job can widen a run
@@ -97,6 +102,9 @@ CheckResult check_properties(const std::string& mechanism, const Options& option
 // own code (short-io, drop-datagram, the lock faults) or two ends of a pipe (leaked-fd) do not
 // apply to a mechanism of yours. Empty iff the mechanism is unknown.
 std::vector<std::string> faults_for(const std::string& mechanism);
+// The faults every mechanism of yours gets, whatever it honours and promises (faults_for minus
+// those that need a setting): what a suite whose mechanism failed to register lists.
+std::vector<std::string> faults_for_any_mechanism();
 
 // `options.cases` generated cases, each with `fault` injected (parameters drawn from the seed).
 // What a correct mechanism does under each fault is `ipc-harness list faults`; in short, nothing

@@ -243,8 +243,8 @@ TEST_F(FaultRun, ALeakedFdMakesAKilledReaderADeadlockNamingTheBystander) {
 // harness error, never an unexplained hang.
 TEST_F(FaultRun, EveryFaultOnEveryMechanismItAppliesToEndsAsTheContractSays) {
   const std::set<std::pair<std::string, std::string>> violations{{"unix-dgram", "drop-datagram"}};
-  for (const auto& f : faults::catalogue()) {
-    for (const auto& m : f.mechanisms) {
+  for (const auto& f : faults::mechanism_faults()) {
+    for (const auto& m : faults::where(f)) {
       SCOPED_TRACE(m + " + " + f.name);
       Scenario s = with_fault(m, f.name, 200);
       auto r = run(s);

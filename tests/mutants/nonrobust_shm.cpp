@@ -63,7 +63,7 @@ std::expected<std::unique_ptr<Link>, SetupError> create(const Settings& s) {
 const Mechanism& nonrobust_shm() {
   static const Mechanism m{"posix-shm-nonrobust", "mutant: posix-shm ring with a non-robust mutex",
                            shm_ring::contract("mutant", "a dead lock holder blocks everyone for ever", EndOfStream::after_close),
-                           shm_ring::settings("-"), create, "posix-shm"};
+                           shm_ring::settings("-"), create, shm_ring::traits()};
   return m;
 }
 

@@ -188,7 +188,7 @@ std::expected<std::unique_ptr<Link>, SetupError> create_held(const Settings& s) 
 Mechanism like(const char* real, const char* name, const char* summary,
                std::function<std::expected<std::unique_ptr<Link>, SetupError>(const Settings&)> create) {
   const Mechanism* m = registry::find(real);
-  return {name, summary, m->contract, m->settings, std::move(create), real};
+  return {name, summary, m->contract, m->settings, std::move(create), m->traits};
 }
 
 }  // namespace
@@ -196,7 +196,7 @@ Mechanism like(const char* real, const char* name, const char* summary,
 std::vector<const Mechanism*> other_mutants() {
   static const Mechanism unlocked{"mutant-unlocked-shm", "mutant: shm ring whose lock does nothing",
                                   shm_ring::contract("mutant", "no lock at all", EndOfStream::after_close), shm_ring::settings("-"),
-                                  create_unlocked};
+                                  create_unlocked, shm_ring::traits()};
   static const Mechanism truncating = [] {
     Mechanism m = like("unix-dgram", "mutant-truncating-unix-dgram", "mutant: 1 KiB receive buffer, no MSG_TRUNC",
                        create_truncating);

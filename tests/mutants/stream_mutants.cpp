@@ -86,14 +86,15 @@ class PairLink final : public Link {
 };
 
 Mechanism make(const char* name, const char* summary, Bug bug) {
-  Contract c = registry::find("unix-stream")->contract;
+  const Mechanism& real = *registry::find("unix-stream");
+  Contract c = real.contract;
   c.many_senders = c.many_receivers = false;  // one connection
   return {name, summary, c, {}, [bug, name](const Settings&) -> std::expected<std::unique_ptr<Link>, SetupError> {
             auto p = sys::socketpair(AF_UNIX, SOCK_STREAM);
             if (!p) return std::unexpected(setup_error(name, "socketpair()", p.error(), "check ulimit -n"));
             return std::make_unique<PairLink>(bug, std::move(p->first), std::move(p->second));
           },
-          "unix-stream"};
+          real.traits};
 }
 
 }  // namespace
