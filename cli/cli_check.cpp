@@ -237,12 +237,7 @@ int check(const CheckArgs& a, std::ostream& out, std::ostream& err) {
     if (auto found = external::find_program(words->front()); !found) return bad(std::string(option) + ": " + found.error());
   auto contract = external::parse_contract(a.contract);
   if (!contract) return bad("--contract: " + contract.error());
-  if (a.messages == 0) return bad("--messages 0 checks nothing; give 1 or more");
-  if (a.cases == 0) return bad("--cases 0 checks nothing; give 1 or more");
-  if (a.max_size < kEnvelopeSize)
-    return bad(fmt::format("--max-size {} is below the {} B every message needs for its envelope; give {} or more",
-                           a.max_size, kEnvelopeSize, kEnvelopeSize));
-  if (a.stall_ms < 100) return bad("--stall-ms below 100 would call a busy machine a hang; give 100 or more");
+  // --messages, --cases, --max-size and --stall-ms are held to their ranges by the parser (option_ranges).
   auto shard = parse_shard(a.shard);
   if (!shard) return bad("--shard '" + a.shard + "' is not i/n with 0 <= i < n (e.g. 0/4 ... 3/4)");
   std::vector<std::string> faults;
@@ -250,7 +245,7 @@ int check(const CheckArgs& a, std::ostream& out, std::ostream& err) {
   std::vector<std::string> skipped;
   if (a.faults.empty()) {
     for (const auto& f : external::external_faults()) {
-      if (f.name.rfind("fiu-", 0) == 0 && !fiu) {
+      if (f.act == faults::Act::preload && !fiu) {
         skipped.push_back(std::string(f.name));
         continue;
       }
@@ -258,9 +253,10 @@ int check(const CheckArgs& a, std::ostream& out, std::ostream& err) {
     }
   } else {
     for (const auto& f : a.faults) {
-      if (!external::find_external_fault(f))
+      const external::ExternalFault* entry = external::find_external_fault(f);
+      if (!entry)
         return bad("--fault '" + f + "' is not a fault for programs; use one of: " + external::external_fault_names());
-      if (f.rfind("fiu-", 0) == 0 && !fiu)
+      if (entry->act == faults::Act::preload && !fiu)
         return bad("--fault " + f + " needs libfiu's POSIX preload (/usr/lib/fiu/fiu_posix_preload.so); install "
                                     "fiu-utils, or drop the fault");
       faults.push_back(f);
