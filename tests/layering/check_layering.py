@@ -26,8 +26,7 @@ import tempfile
 
 # Each production folder and the folders it uses directly; what those use is allowed too.
 # Derived from the target_link_libraries of each folder's CMakeLists.txt. Adding a folder is
-# one line. core/ and campaign/ are planned (issue "Engine"); a folder that does not exist is
-# simply absent from the graph.
+# one line; a folder that does not exist is simply absent from the graph.
 MAY_USE = {
     "mechanisms": [],
     "core":       ["mechanisms"],                   # history and events, read back by judge
