@@ -48,9 +48,10 @@ struct CaseResult {
 };
 
 // `keep`, when given, receives the whole evaluation: what the timeline of a failure is drawn from.
-CaseResult run_one(const Scenario& s, Evaluation* keep = nullptr) {
+// `history`: the history.jsonl to stream the run into; empty: none.
+CaseResult run_one(const Scenario& s, Evaluation* keep = nullptr, const std::string& history = "") {
   try {
-    Evaluation ev = evaluate(s, RunOptions{});
+    Evaluation ev = evaluate(s, RunOptions{}, history);
     CaseResult r{ev.verdict, "", ev.outcome.interrupted_by};
     if (!ev.json["violations"].empty()) {
       r.why = ev.json["violations"][0].value("kind", "") + ": " + ev.json["violations"][0].value("detail", "");
@@ -66,14 +67,32 @@ CaseResult run_one(const Scenario& s, Evaluation* keep = nullptr) {
   }
 }
 
+// Where a failing case's history goes: each run streams into `writing`, and a failing run's file
+// is renamed to `kept`, so `kept` is always the history of the run whose verdict is reported.
+struct HistoryFiles {
+  std::string writing, kept;  // both empty: no history (the folder could not be made)
+  // After a run into `writing`: keep it iff `failed`, else drop it.
+  void settle(bool failed) const {
+    if (writing.empty()) return;
+    std::error_code ec;
+    if (failed) std::filesystem::rename(writing, kept, ec);
+    else std::filesystem::remove(writing, ec);
+  }
+};
+
 // The smallest scenario that still fails with any verdict but pass; `evaluation` ends as its
-// run's (gen::shrink keeps the last scenario that failed).
-Failure shrink(Failure f, Evaluation& evaluation, std::ostream& progress, bool show) {
+// run's (gen::shrink keeps the last scenario that failed), and `files.kept` as its history.
+Failure shrink(Failure f, Evaluation& evaluation, const HistoryFiles& files, std::ostream& progress, bool show) {
   auto fails = [&](const Scenario& t) -> std::optional<bool> {
     Evaluation ev;
-    CaseResult r = run_one(t, &ev);
-    if (r.interrupted_by) return std::nullopt;
+    CaseResult r = run_one(t, &ev, files.writing);
+    if (r.interrupted_by) {
+      files.settle(false);
+      return std::nullopt;
+    }
     if (show) progress << "  shrinking: " << gen::describe(t) << ": " << r.verdict << "\n";
+    // A refused scenario never ran: its file is no history of it.
+    files.settle(r.verdict != "pass" && !ev.verdict.empty());
     if (r.verdict == "pass") return false;
     f.verdict = r.verdict;
     f.why = r.why;
@@ -146,6 +165,28 @@ int run_cases(const CasesArgs& a, std::ostream& out, std::ostream& err) {
   std::map<std::pair<std::string, std::string>, Tally> per_fault;
   std::vector<Failure> failures;
   Evaluation first_evaluation;  // the first failure's run, until shrinking finds a smaller one
+  // The runs until the first failure and those of shrinking stream their history into the
+  // folder, as `run` does: a failure is only known at its end, and a rerun might not fail again.
+  std::string dir = a.out ? *a.out : fmt::format("ipch-runs/cases-seed{}", a.seed);
+  std::error_code dir_ec;
+  bool made = !std::filesystem::exists(dir, dir_ec);
+  std::filesystem::create_directories(dir, dir_ec);
+  HistoryFiles files;
+  if (!dir_ec) {
+    files.writing = fmt::format("{}/history.jsonl.{}.part", dir, ::getpid());
+    files.kept = fmt::format("{}/history.jsonl.{}.failed", dir, ::getpid());
+  }
+  // Whatever ends the command, no part file is left, nor a folder made only for one.
+  auto tidy = [&] {
+    std::error_code ec;
+    if (files.writing.empty()) return;
+    std::filesystem::remove(files.writing, ec);
+    std::filesystem::remove(files.kept, ec);
+    if (made) {
+      std::filesystem::remove(dir, ec);  // only if empty
+      std::filesystem::remove(std::filesystem::path(dir).parent_path(), ec);
+    }
+  };
   auto t0 = monotonic_ns();
   std::uint64_t ran = 0;
   int bad_corpus = 0;
@@ -180,7 +221,9 @@ int run_cases(const CasesArgs& a, std::ostream& out, std::ostream& err) {
     ++ran;
     Scenario s = gen::draw(opts, a.seed, i);
     Evaluation ev;
-    CaseResult r = run_one(s, failures.empty() ? &ev : nullptr);
+    bool first_yet = failures.empty();
+    CaseResult r = run_one(s, first_yet ? &ev : nullptr, first_yet ? files.writing : std::string());
+    if (first_yet) files.settle(!r.interrupted_by && r.verdict != "pass" && !ev.verdict.empty());
     if (r.interrupted_by) return campaign::Next::stop;
     bool ok = r.verdict == "pass";
     std::string fault = gen::fault_name(s);
@@ -203,6 +246,7 @@ int run_cases(const CasesArgs& a, std::ostream& out, std::ostream& err) {
     return campaign::Next::go_on;
   };
   campaign::Driven driven = campaign::drive(steps);
+  if (bad_corpus || driven.signal) tidy();
   if (bad_corpus) return bad_corpus;
   if (driven.signal) {
     if (tty && ran) out << "\n";
@@ -214,27 +258,35 @@ int run_cases(const CasesArgs& a, std::ostream& out, std::ostream& err) {
   double secs = double(monotonic_ns() - t0) / 1e9;
 
   std::optional<Failure> first;
-  std::optional<std::string> repro, timeline;
+  std::optional<std::string> repro, timeline, history;
   if (!failures.empty()) {
     if (!a.json) {
       out << "shrinking case " << failures.front().index + 1 << ": " << gen::describe(failures.front().scenario) << "\n";
     }
-    first = shrink(failures.front(), first_evaluation, out, !a.json);
+    first = shrink(failures.front(), first_evaluation, files, out, !a.json);
     if (int sig = stop_signal.load()) {  // a half-shrunk failure is no reproducer
+      tidy();
       err << "ipc-harness run: interrupted by SIG" << sigabbrev_np(sig) << " while shrinking\n";
       return 128 + sig;
     }
-    std::string dir = a.out ? *a.out : fmt::format("ipch-runs/cases-seed{}", a.seed);
-    std::error_code ec;
-    std::filesystem::create_directories(dir, ec);
+    std::error_code ec = dir_ec;
     std::string path = std::filesystem::absolute(dir + "/reproducer.json").string();
     if (ec) err << "ipc-harness run: cannot create " << dir << ": " << ec.message() << "; choose another --out\n";
     else if (auto w = write_reproducer(path, {first->scenario, first->verdict}); !w)
       err << "ipc-harness run: " << w.error() << "\n";
     else repro = path;
     // A scenario the runner refused never ran: no history to draw.
-    if (repro && !first_evaluation.verdict.empty())
+    if (repro && !first_evaluation.verdict.empty()) {
       timeline = write_case_timeline(dir, first_evaluation, "ipc-harness run", err);
+      std::string h = std::filesystem::absolute(dir + "/history.jsonl").string();
+      if (!first_evaluation.history_error.empty()) {
+        err << "ipc-harness run: " << first_evaluation.history_error << "\n";
+      } else if (std::filesystem::rename(files.kept, h, ec); ec) {
+        err << "ipc-harness run: cannot keep the history as " << h << ": " << ec.message() << "\n";
+      } else {
+        history = h;
+      }
+    }
     if (repro && a.corpus) {
       std::filesystem::create_directories(*a.corpus, ec);
       std::string saved = fmt::format("{}/{}-seed{}-case{}.json", *a.corpus, first->scenario.mechanism, a.seed,
@@ -243,6 +295,7 @@ int run_cases(const CasesArgs& a, std::ostream& out, std::ostream& err) {
         err << "ipc-harness run: --corpus: " << w.error() << "\n";
     }
   }
+  tidy();
   if (a.junit) write_junit(*a.junit, per_fault, failures, first, repro, a.seed);
 
   if (a.json) {
@@ -275,6 +328,7 @@ int run_cases(const CasesArgs& a, std::ostream& out, std::ostream& err) {
                             {"scenario", to_json(first->scenario)},
                             {"reproducer", repro ? nlohmann::json(*repro) : nlohmann::json(nullptr)},
                             {"timeline", timeline ? nlohmann::json(*timeline) : nlohmann::json(nullptr)},
+                            {"history", history ? nlohmann::json(*history) : nlohmann::json(nullptr)},
                             {"replay", repro ? nlohmann::json(replay_command(*repro)) : nlohmann::json(nullptr)}};
     }
     out << j.dump() << "\n";
@@ -291,8 +345,10 @@ int run_cases(const CasesArgs& a, std::ostream& out, std::ostream& err) {
       out << fmt::format("first failure, shrunk: {}: {}\n  {}\n", gen::describe(first->scenario), first->verdict,
                          first->why);
       if (repro) out << "reproducer: " << *repro << "\n";
+      if (history) out << "history: " << *history << "\n";
       if (timeline) out << "timeline: " << *timeline << "\n";
       if (repro) out << "replay it: " << replay_command(*repro) << "\n";
+      if (history) out << "judge it again: ipc-harness judge " << dir << "\n";
     } else {
       out << "verdict: pass\n";
     }

@@ -188,33 +188,48 @@ int replay(const std::string& path, unsigned times, bool json, bool backtrace, s
   unsigned same = 0;
   auto verdicts = nlohmann::json::array();
   Evaluation last;
-  std::optional<Evaluation> failing;  // the last replay that failed: its timeline is written
+  std::optional<Evaluation> failing;  // the last replay that failed: its timeline and history are written
+  // Beside the reproducer: the folder a failing `run` or `run --cases` wrote it into. Each replay
+  // streams its history under a name of this process; a failing one's replaces history.jsonl.
+  std::string dir = std::filesystem::absolute(path).parent_path().string();
+  std::string history = dir + "/history.jsonl";
+  std::string writing = fmt::format("{}/history.jsonl.{}.part", dir, ::getpid());
+  std::error_code ec;
   for (unsigned i = 0; i < times; ++i) {
     try {
-      last = evaluate(r->scenario, RunOptions{backtrace});
+      last = evaluate(r->scenario, RunOptions{backtrace}, writing);
     } catch (const BadInput& e) {
+      std::filesystem::remove(writing, ec);
       err << "ipc-harness replay: " << path << ": " << e.what() << "\n";
       return 2;
     } catch (const std::exception& e) {
+      std::filesystem::remove(writing, ec);
       err << "ipc-harness replay: harness error: " << e.what() << "\n";
       return 3;
     }
-    if (last.outcome.interrupted_by) return 128 + last.outcome.interrupted_by;
+    if (last.outcome.interrupted_by) {
+      std::filesystem::remove(writing, ec);
+      return 128 + last.outcome.interrupted_by;
+    }
     verdicts.push_back(last.verdict);
-    if (last.verdict != "pass") failing = last;
+    if (last.verdict != "pass") {
+      if (!last.history_error.empty()) err << "ipc-harness replay: " << last.history_error << "\n";
+      else if (std::filesystem::rename(writing, history, ec); ec)
+        err << "ipc-harness replay: cannot keep the history as " << history << ": " << ec.message() << "\n";
+      failing = last;
+    }
+    std::filesystem::remove(writing, ec);
     if (last.verdict == r->verdict) ++same;
     if (!json) out << fmt::format("replay {}/{}: {}\n", i + 1, times, last.verdict);
   }
-  // Beside the reproducer: the folder a failing `run` or `run --cases` wrote it into.
   std::optional<std::string> timeline;
-  if (failing) {
-    std::string dir = std::filesystem::absolute(path).parent_path().string();
-    timeline = write_case_timeline(dir, *failing, "ipc-harness replay", err);
-  }
+  bool kept = failing && failing->history_error.empty() && std::filesystem::exists(history, ec);
+  if (failing) timeline = write_case_timeline(dir, *failing, "ipc-harness replay", err);
   if (json) {
     nlohmann::json j = last.json;
     j["reproducer"] = path;
     j["timeline"] = timeline ? nlohmann::json(*timeline) : nlohmann::json(nullptr);
+    j["history"] = kept ? nlohmann::json(history) : nlohmann::json(nullptr);
     j["recorded_verdict"] = r->verdict;
     j["times"] = times;
     j["same_verdict"] = same;
@@ -223,7 +238,9 @@ int replay(const std::string& path, unsigned times, bool json, bool backtrace, s
   } else {
     out << last.text;
     out << fmt::format("{} of {} replays gave the recorded verdict '{}'\n", same, times, r->verdict);
+    if (kept) out << "history: " << history << "\n";
     if (timeline) out << "timeline: " << *timeline << "\n";
+    if (kept) out << "judge it again: ipc-harness judge " << dir << "\n";
   }
   return exit_code(last.verdict);
 }

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # ipc-harness judge on stored histories, as a user meets it: the same verdict and violations as
 # the run that wrote them (a deadlock, a pass, a `check` case), and a malformed or missing file
-# refused with exit 2 and one line naming the file and the line.
+# refused with exit 2 and one line naming the file and the line. `cases` and `replay` take the
+# ipc-harness with the mutants in it: the shrunk failure of `run --cases` and a failing replay of
+# its reproducer, judged again from the history.jsonl each wrote.
 # Usage: judge_test.sh HARNESS WORKDIR CASE [SENDER RECEIVER]
 set -u
 bin=$1; work=$2; case=$3
@@ -54,6 +56,52 @@ case $case in
       same "$r" judge.json || fail "judge differs from check's result.json in $d"
     done
     [ $found = 1 ] || fail "check kept no failing case's history: $(cat check.json)"
+    ;;
+  cases)
+    # Every case of the truncating mutant fails (a 1 KiB receive buffer, no MSG_TRUNC): the shrunk
+    # first failure's history is the run it reported, so judge gives its verdict and first violation.
+    "$bin" run --mechanism mutant-truncating-unix-dgram --cases 3 --seed 1 --json --out K >cases.json
+    rc=$?; [ $rc = 1 ] || fail "run --cases exit $rc, expected 1: $(cat cases.json)"
+    "$py" - cases.json <<'PY' || fail "run --cases JSON: $(cat cases.json)"
+import json, os, sys
+f = json.load(open(sys.argv[1]))["first_failure"]
+assert f["verdict"] == "violations" and f["history"], f
+assert os.path.samefile(f["history"], "K/history.jsonl"), f["history"]
+PY
+    "$bin" judge K --json >judge.json; jrc=$?
+    [ $jrc = 1 ] || fail "judge exit $jrc, expected 1"
+    "$py" - cases.json judge.json <<'PY' || fail "judge differs from run --cases"
+import json, sys
+f = json.load(open(sys.argv[1]))["first_failure"]
+j = json.load(open(sys.argv[2]))
+first = j["violations"][0]["kind"] + ": " + j["violations"][0]["detail"] if j["violations"] else ""
+if (f["verdict"], f["why"]) != (j["verdict"], first):
+    print("run --cases:", f["verdict"], f["why"]); print("judge:      ", j["verdict"], first); sys.exit(1)
+print("same verdict", j["verdict"], "and first violation")
+PY
+    ls K | grep -q 'part\|failed' && fail "run --cases left part files: $(ls K)"
+    "$bin" run --mechanism mutant-truncating-unix-dgram --cases 1 --seed 1 --out T >cases.txt
+    grep -qx "judge it again: ipc-harness judge T" cases.txt || fail "text output: $(cat cases.txt)"
+    # A passing run --cases keeps no history, and no folder it made for one.
+    "$bin" run --mechanism pipe --cases 2 --seed 1 --out P >/dev/null || fail "passing run --cases"
+    [ -e P ] && fail "a passing run --cases left $(ls -A P)"
+    ;;
+  replay)
+    # The reproducer of the shrunk failure replayed: the last failing replay's history replaces the
+    # one beside the reproducer, and judge gives what the replay reported.
+    "$bin" run --mechanism mutant-truncating-unix-dgram --cases 3 --seed 1 --out K >/dev/null; rc=$?
+    [ $rc = 1 ] && [ -f K/reproducer.json ] || fail "run --cases exit $rc, no reproducer"
+    rm K/history.jsonl
+    "$bin" replay K/reproducer.json --times 2 --json >replay.json; rc=$?
+    [ $rc = 1 ] || fail "replay exit $rc, expected 1: $(cat replay.json)"
+    grep -q '"verdicts":\["violations","violations"\]' replay.json || fail "a replay passed: $(cat replay.json)"
+    grep -q '"history":"[^"]*K/history.jsonl"' replay.json || fail "replay JSON names no history: $(cat replay.json)"
+    "$bin" judge K --json >judge.json; jrc=$?
+    [ $jrc = 1 ] || fail "judge exit $jrc, expected 1"
+    same replay.json judge.json || fail "judge differs from the replay"
+    ls K | grep -q 'part' && fail "replay left part files: $(ls K)"
+    "$bin" replay K/reproducer.json >replay.txt
+    grep -q "^judge it again: ipc-harness judge .*/K$" replay.txt || fail "text output: $(cat replay.txt)"
     ;;
   malformed)
     "$bin" run --mechanism pipe --messages 50 --seed 1 --out M >/dev/null || fail "run"
