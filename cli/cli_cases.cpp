@@ -11,7 +11,7 @@
 #include <map>
 
 #include "cli_run.hpp"
-#include "cli_shard.hpp"
+#include "shard.hpp"
 #include "driver.hpp"
 #include "event.hpp"
 #include "generators.hpp"
@@ -149,7 +149,7 @@ int run_cases(const CasesArgs& a, std::ostream& out, std::ostream& err) {
         << "\n";
     return 2;
   }
-  auto shard = parse_shard(a.shard);
+  auto shard = campaign::parse_shard(a.shard);
   if (!shard) {
     err << "ipc-harness run: --shard '" << a.shard << "' is not i/n with 0 <= i < n (e.g. 0/4 ... 3/4)\n";
     return 2;

@@ -12,13 +12,14 @@
 #include <map>
 
 #include "case_timeline.hpp"
-#include "cli_shard.hpp"
+#include "shard.hpp"
 #include "driver.hpp"
 #include "command_line.hpp"
 #include "contract_spec.hpp"
 #include "envelope.hpp"
 #include "external_case.hpp"
-#include "external_faults.hpp"
+#include "catalogue.hpp"
+#include "preload.hpp"
 #include "junit.hpp"
 #include "program.hpp"
 #include "reproducer.hpp"
@@ -238,13 +239,13 @@ int check(const CheckArgs& a, std::ostream& out, std::ostream& err) {
   auto contract = external::parse_contract(a.contract);
   if (!contract) return bad("--contract: " + contract.error());
   // --messages, --cases, --max-size and --stall-ms are held to their ranges by the parser (option_ranges).
-  auto shard = parse_shard(a.shard);
+  auto shard = campaign::parse_shard(a.shard);
   if (!shard) return bad("--shard '" + a.shard + "' is not i/n with 0 <= i < n (e.g. 0/4 ... 3/4)");
   std::vector<std::string> faults;
-  bool fiu = !external::fiu_preload_path().empty();
+  bool fiu = !faults::fiu_preload_path().empty();
   std::vector<std::string> skipped;
   if (a.faults.empty()) {
-    for (const auto& f : external::external_faults()) {
+    for (const auto& f : faults::program_faults()) {
       if (f.act == faults::Act::preload && !fiu) {
         skipped.push_back(std::string(f.name));
         continue;
@@ -253,9 +254,9 @@ int check(const CheckArgs& a, std::ostream& out, std::ostream& err) {
     }
   } else {
     for (const auto& f : a.faults) {
-      const external::ExternalFault* entry = external::find_external_fault(f);
+      const faults::Entry* entry = faults::find_program(f);
       if (!entry)
-        return bad("--fault '" + f + "' is not a fault for programs; use one of: " + external::external_fault_names());
+        return bad("--fault '" + f + "' is not a fault for programs; use one of: " + faults::program_names());
       if (entry->act == faults::Act::preload && !fiu)
         return bad("--fault " + f + " needs libfiu's POSIX preload (/usr/lib/fiu/fiu_posix_preload.so); install "
                                     "fiu-utils, or drop the fault");

@@ -12,7 +12,7 @@
 #include "acks.hpp"
 #include "engine.hpp"
 #include "envelope.hpp"
-#include "external_faults.hpp"
+#include "catalogue.hpp"
 #include "frames.hpp"
 #include "leaks.hpp"
 #include "naming.hpp"
@@ -22,6 +22,9 @@
 #include "violation.hpp"
 
 namespace ipch::external {
+
+using faults::Act;
+using faults::Side;
 
 nlohmann::json to_json(const CaseSpec& c) {
   return {{"sender", c.sender},     {"receiver", c.receiver},         {"contract", to_string(c.contract)},
@@ -55,8 +58,8 @@ std::expected<CaseSpec, std::string> case_from_json(const nlohmann::json& j) {
   auto contract = parse_contract(j["contract"].get<std::string>());
   if (!contract) return std::unexpected("field 'contract': " + contract.error());
   c.contract = *contract;
-  if (!j.contains("fault") || !j["fault"].is_string() || !find_external_fault(j["fault"].get<std::string>()))
-    return std::unexpected("field 'fault' must be one of: " + external_fault_names());
+  if (!j.contains("fault") || !j["fault"].is_string() || !faults::find_program(j["fault"].get<std::string>()))
+    return std::unexpected("field 'fault' must be one of: " + faults::program_names());
   c.fault = j["fault"].get<std::string>();
   if (c.messages == 0) return std::unexpected("field 'messages' must be at least 1");
   if (c.max_size < kEnvelopeSize)
@@ -78,7 +81,7 @@ std::uint64_t now_ms() { return monotonic_ns() / 1'000'000; }
 
 class Case {
  public:
-  Case(const CaseSpec& c, std::string dir) : c_(c), dir_(std::move(dir)), fault_(find_external_fault(c.fault)) {
+  Case(const CaseSpec& c, std::string dir) : c_(c), dir_(std::move(dir)), fault_(faults::find_program(c.fault)) {
     scenario_.seed = c.seed;
     at_ = fault_point(c);
     out_.contract = c.contract.contract;
@@ -140,7 +143,7 @@ class Case {
   engine::Engine engine_;
   const CaseSpec& c_;
   std::string dir_;
-  const ExternalFault* fault_;
+  const faults::Entry* fault_;
   Scenario scenario_;
   std::uint64_t at_ = 0;
   RunOutcome out_;
@@ -242,7 +245,8 @@ void Case::start(bool sender) {
   engine::Exec x;
   x.argv = sender ? c_.sender : c_.receiver;
   x.env = {"IPCH_ENDPOINT=" + endpoint_, "IPCH_DIR=" + folder_};
-  for (auto& kv : fiu_environment(c_.fault, derive_seed(c_.seed, spec.name))) x.env.push_back(kv);
+  if (fault_ && fault_->environment)  // libfiu's preload, for a fault that needs it
+    for (auto& kv : fault_->environment(derive_seed(c_.seed, spec.name))) x.env.push_back(kv);
   x.stderr_path = dir_ + "/" + spec.name + ".stderr";
   x.feed_stdin = sender;
   stderr_files_.push_back(x.stderr_path);

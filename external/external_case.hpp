@@ -31,7 +31,7 @@ struct CaseSpec {
   std::uint64_t seed = 0;             // this case's seed: sizes, bytes, the fault's point
   std::uint64_t messages = 100;
   std::size_t max_size = 4096;        // the largest message, envelope included
-  std::string fault = "none";         // one of external_faults()
+  std::string fault = "none";         // one of faults::program_faults()
   std::uint64_t at = 0;               // the fault's message, 1-based (0: drawn from the seed)
   std::uint32_t stall_ms = 5000;      // no progress this long: a hang, judged and ended
 };
