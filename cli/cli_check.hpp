@@ -5,6 +5,8 @@
 // 3 harness error, 128 + signal when interrupted.
 #pragma once
 
+#include "schedule_strategy.hpp"
+
 #include <cstdint>
 #include <optional>
 #include <ostream>
@@ -28,6 +30,8 @@ struct CheckArgs {
   std::string out = "ipch-check";      // a folder per failing case: reproducer, history, stderr
   std::optional<std::string> corpus;   // reproducers replayed first; new failures are added
   std::string command;                 // how it was invoked, for the report
+  schedule::Spec schedule;             // os: the kernel's scheduler decides
+  std::uint64_t schedules = 1;         // under a controlled schedule: tried per case until one fails
 };
 
 int check(const CheckArgs& a, std::ostream& out, std::ostream& err);

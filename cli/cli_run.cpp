@@ -11,6 +11,7 @@
 #include "check.hpp"
 #include "envelope.hpp"
 #include "reproducer.hpp"
+#include "seed.hpp"
 #include "streamed_judge.hpp"
 
 namespace ipch::cli {
@@ -76,12 +77,27 @@ Evaluation evaluate(const Scenario& s, const RunOptions& o, const std::string& h
   };
   if (!r.error.empty()) ev.json["error"] = r.error;
   if (r.deadlock) ev.json["stalled_ms"] = r.stalled_ms;
+  if (r.schedule) {
+    ev.json["schedule"] = {{"decisions", r.schedule->decisions},
+                           {"ns_per_decision", r.schedule->ns_per_decision},
+                           {"deadlock_by_construction", r.schedule->deadlock},
+                           {"tasks", r.schedule->tasks},
+                           {"last_decisions", r.schedule->story}};
+    if (!r.schedule->divergence.empty()) ev.json["divergence"] = r.schedule->divergence;
+  }
 
   ev.title = fmt::format("{}, {}, sizes {}..{} B, seed {}", s.mechanism, describe_workload(s), kEnvelopeSize, r.cap,
                          s.seed);
   std::string t = "ipc-harness run: " + ev.title + "\n";
   for (const auto& n : notes) t += "  note: " + n + "\n";
-  if (ev.verdict == "deadlock") {
+  if (ev.verdict == "deadlock" && r.schedule && r.schedule->deadlock) {
+    t += fmt::format("verdict: deadlock: after decision {} of the schedule every process left waits on another\n",
+                     r.schedule->decisions);
+    t += "  wait-for graph:\n";
+    for (const auto& b : r.diagnosis) t += "    " + b.summary() + "\n";
+    t += "  the last decisions:\n";
+    for (const auto& line : r.schedule->story) t += "    " + line + "\n";
+  } else if (ev.verdict == "deadlock") {
     t += fmt::format("verdict: deadlock: no worker made progress for {} ms (stall window {} ms)\n", r.stalled_ms,
                      s.stall_ms);
     for (const auto& b : r.diagnosis) {
@@ -130,8 +146,28 @@ int run(const RunArgs& a, std::ostream& out, std::ostream& err) {
     }
   };
   Evaluation ev;
+  std::uint64_t tried = 0;
   try {
-    ev = evaluate(a.scenario, RunOptions{a.backtrace}, writing);
+    if (!a.schedule.controlled()) {
+      ev = evaluate(a.scenario, RunOptions{a.backtrace, nullptr, nullptr, std::nullopt}, writing);
+    } else {
+      // Schedule after schedule of the same case, until one fails (or DFS has seen them all).
+      schedule::Explorer explorer(a.schedule, derive_seed(a.scenario.seed, "schedule"));
+      for (std::uint64_t i = 0; i < a.schedules; ++i) {
+        std::shared_ptr<schedule::Strategy> strategy = explorer.next();
+        if (!strategy) break;
+        ev = evaluate(a.scenario, RunOptions{a.backtrace, nullptr, strategy, std::nullopt}, writing);
+        ++tried;
+        explorer.finished(ev.outcome.schedule ? ev.outcome.schedule->decisions : 0);
+        if (ev.verdict != "pass" || ev.outcome.interrupted_by) break;
+      }
+      ev.json["schedules_tried"] = tried;
+      ev.json["schedules_exhausted"] = explorer.exhausted();
+      ev.json["strategy"] = a.schedule.text();
+      if (ev.verdict != "pass") ev.text += fmt::format("schedule: {}, failed on schedule {} of {} tried\n", a.schedule.text(), tried, tried);
+      else ev.text += fmt::format("schedule: {}, {} schedule(s) tried{}\n", a.schedule.text(), tried,
+                                  explorer.exhausted() ? ", every one within the bound" : "");
+    }
   } catch (const BadInput& e) {
     discard();
     err << "ipc-harness run: " << e.what() << "\n";
@@ -151,7 +187,12 @@ int run(const RunArgs& a, std::ostream& out, std::ostream& err) {
   std::optional<std::string> repro, timeline;
   if (!dir.empty() && ev.verdict != "pass") {
     std::string path = std::filesystem::absolute(dir + "/reproducer.json").string();
-    if (auto w = write_reproducer(path, {a.scenario, ev.verdict}); !w) err << "ipc-harness run: " << w.error() << "\n";
+    Reproducer rep{a.scenario, ev.verdict, std::nullopt, {}};
+    if (ev.outcome.schedule) {
+      rep.strategy = a.schedule;
+      rep.steps = ev.outcome.schedule->steps;
+    }
+    if (auto w = write_reproducer(path, rep); !w) err << "ipc-harness run: " << w.error() << "\n";
     else repro = path;
     timeline = write_case_timeline(dir, ev, "ipc-harness run", err);
   }
@@ -193,7 +234,9 @@ int replay(const std::string& path, unsigned times, bool json, bool backtrace, s
   std::error_code ec;
   for (unsigned i = 0; i < times; ++i) {
     try {
-      last = evaluate(r->scenario, RunOptions{backtrace}, writing);
+      RunOptions o{backtrace, nullptr, nullptr, std::nullopt};
+      if (r->strategy) o.follow = r->steps;  // the recorded decisions, exactly
+      last = evaluate(r->scenario, o, writing);
     } catch (const BadInput& e) {
       std::filesystem::remove(writing, ec);
       err << "ipc-harness replay: " << path << ": " << e.what() << "\n";
@@ -217,6 +260,8 @@ int replay(const std::string& path, unsigned times, bool json, bool backtrace, s
     std::filesystem::remove(writing, ec);
     if (last.verdict == r->verdict) ++same;
     if (!json) out << fmt::format("replay {}/{}: {}\n", i + 1, times, last.verdict);
+    if (!json && last.outcome.schedule && !last.outcome.schedule->divergence.empty())
+      out << "  " << last.outcome.schedule->divergence << "\n";
   }
   std::optional<std::string> timeline;
   bool kept = failing && failing->history_error.empty() && std::filesystem::exists(history, ec);

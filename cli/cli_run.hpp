@@ -17,6 +17,8 @@ struct RunArgs {
   bool json = false;
   bool backtrace = false;
   std::optional<std::string> out;  // folder for history.jsonl, result.json, reproducer.json, timeline.html
+  schedule::Spec schedule;         // os: the kernel's scheduler decides
+  std::uint64_t schedules = 1;     // under a controlled schedule: tried until one fails
 };
 
 // Exit codes: 0 pass, 1 violations or deadlock, 2 bad input, 3 harness error,

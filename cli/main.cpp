@@ -120,6 +120,14 @@ int main(int argc, char** argv) {
   run->add_option("--shard", run_shard, "with --cases: i/n, run the cases whose index % n == i (default 0/1)")
       ->check(r::shard_form());
   run->add_option("--corpus", run_corpus, "with --cases: replay the reproducers in this folder first; save the shrunk failure there");
+  std::string run_schedule = "os";
+  std::uint64_t run_schedules = 1;
+  run->add_option("--schedule", run_schedule,
+                  "who runs next at each IPC call: os (the kernel decides, the default), random, pct[:depth=D] or "
+                  "dfs[:preemptions=P]; a controlled schedule is recorded in the reproducer and replays exactly")
+      ->transform(r::schedule_spec());
+  run->add_option("--schedules", run_schedules, "schedules to try per case until one fails (default 1)")
+      ->transform(r::in_range(1, r::kMaxSchedules, "give how many schedules to try"));
 
   auto* replay = app.add_subcommand("replay", "rerun a reproducer and say how often it gives the same verdict");
   std::string repro;
@@ -178,6 +186,13 @@ int main(int argc, char** argv) {
   check->add_option("--out", check_args.out, "folder for failing cases' reproducers, timeline.html, histories and stderr (default ipch-check)");
   check->add_option("--corpus", check_args.corpus, "replay the reproducers in this folder first; add new failures to it");
   check->add_flag("--json", check_args.json, "one JSON object on stdout");
+  std::string check_schedule = "os";
+  check->add_option("--schedule", check_schedule,
+                    "who runs next at each IPC call: os (the kernel decides, the default), random, pct[:depth=D] or "
+                    "dfs[:preemptions=P]; works for programs in any language, static ones too")
+      ->transform(r::schedule_spec());
+  check->add_option("--schedules", check_args.schedules, "schedules to try per case until one fails (default 1)")
+      ->transform(r::in_range(1, r::kMaxSchedules, "give how many schedules to try"));
   ipch::cli::add_judge(app);
 
   try {
@@ -200,6 +215,7 @@ int main(int argc, char** argv) {
   }
   if (*check) {
     check_args.seed = check_seed ? *check_seed : random_seed();
+    check_args.schedule = *ipch::schedule::parse(check_schedule, nullptr);
     return ipch::cli::check(check_args, std::cout, std::cerr);
   }
   if (*bench) return ipch::cli::bench(bench_args, std::cout, std::cerr);
@@ -221,6 +237,8 @@ int main(int argc, char** argv) {
   }
   if (*run) {
     ipch::cli::RunArgs a;
+    a.schedule = *ipch::schedule::parse(run_schedule, nullptr);
+    a.schedules = run_schedules;
     ipch::Scenario& s = a.scenario;
     s.seed = seed ? *seed : random_seed();
     s.mechanism = mechanism;

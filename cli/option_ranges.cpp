@@ -1,5 +1,7 @@
 #include "option_ranges.hpp"
 
+#include "schedule_strategy.hpp"
+
 #include <fmt/format.h>
 
 #include <charconv>
@@ -46,6 +48,18 @@ CLI::Validator in_range(std::uint64_t lo, std::uint64_t hi, const std::string& w
         return fmt::format("{} is not a whole number in {}; {}", shown(text), range, why);
       },
       range);
+}
+
+CLI::Validator schedule_spec() {
+  return CLI::Validator(
+      [](std::string& text) -> std::string {
+        std::string why;
+        auto s = schedule::parse(text, &why);
+        if (!s) return why;
+        text = s->text();
+        return {};
+      },
+      "os|random|pct[:depth=D]|dfs[:preemptions=P]");
 }
 
 CLI::Validator seed_number() {

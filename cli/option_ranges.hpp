@@ -32,6 +32,7 @@ inline constexpr std::uint64_t kMinStallMs = 100;             // below this a bu
 inline constexpr std::uint64_t kMaxStallMs = 3'600'000;       // 1 h: longer is not a watchdog
 inline constexpr std::uint64_t kMaxTimes = 10'000;            // replays of one reproducer
 inline constexpr std::uint64_t kMaxShards = 1'000'000;
+inline constexpr std::uint64_t kMaxSchedules = 1'000'000;     // schedules tried per case
 
 // Returns the value of `text` iff it is a plain decimal number (digits only, no sign, no spaces)
 // that fits in 64 bits; nullopt otherwise.
@@ -49,6 +50,10 @@ CLI::Validator shard_form();
 
 // Passes iff the text is one or more comma-separated ids of the claims catalogue.
 CLI::Validator claim_ids();
+
+// Passes iff the text names a schedule strategy (schedule_strategy.hpp); hands CLI11 its
+// canonical form ("pct" becomes "pct:depth=3").
+CLI::Validator schedule_spec();
 
 // Passes iff the text names a mechanism of the registry, or is "all" when `all_too`.
 CLI::Validator mechanism_name(bool all_too);

@@ -120,11 +120,12 @@ std::string syscall_name(long nr) {
 std::string Blocked::summary() const {
   std::string s = role + " (pid " + std::to_string(pid) + ")";
   if (syscall == "running") return s + " is running, not blocked (state " + state + ")";
-  s += " blocked in " + syscall + "(";
+  s += (state == "parked by the schedule" ? " parked in " : " blocked in ") + syscall + "(";
   if (fd >= 0) s += "fd " + std::to_string(fd) + (object.empty() ? "" : " = " + object);
   else if (!object.empty()) s += object;
   s += ")";
-  if (!wchan.empty() && wchan != "0") s += " in " + wchan;
+  if (!waits.empty()) s += ": " + waits;
+  else if (!wchan.empty() && wchan != "0") s += " in " + wchan;
   for (const auto& h : others) s += "; " + h.role + " (pid " + std::to_string(h.pid) + ") holds it for " + h.access;
   return s;
 }
@@ -184,6 +185,7 @@ nlohmann::json to_json(const Blocked& b) {
                    {"syscall", b.syscall}, {"object", b.object}, {"held_by", others}, {"summary", b.summary()}};
   if (b.fd >= 0) j["fd"] = b.fd;
   if (!b.backtrace.empty()) j["backtrace"] = b.backtrace;
+  if (!b.waits.empty()) j["waits"] = b.waits;
   return j;
 }
 

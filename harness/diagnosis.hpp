@@ -29,6 +29,7 @@ struct Blocked {
   std::string object;   // what that fd (or id) is: "pipe:[123]", "socket:[45]", a path, "sysv-msg id 3"
   std::vector<Holder> others;  // other workers holding the same object
   std::string backtrace;       // gdb stacks, with --backtrace
+  std::string waits;           // under a controlled schedule: why its call may not go on
   std::string summary() const;  // one line a human reads first
 };
 

@@ -2,6 +2,8 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -14,6 +16,7 @@
 #include <stdexcept>
 
 #include "event.hpp"
+#include "schedule_filter.hpp"
 
 namespace ipch::engine {
 
@@ -26,8 +29,15 @@ constexpr std::size_t kMostChunksOfTheDead = 1024;
 
 // In the child of an exec, between fork and exec: only calls that are safe after fork in a
 // single-threaded parent. Any failure goes back as an errno through `report`.
-[[noreturn]] void become(const Exec& x, int in, int out, int err_file, int report) {
+// Under a schedule, write and exit_group wait for the supervisor, which is not listening while
+// spawn() waits: the errno goes to `shared_errno` (a shared page) and the child ends with the
+// untrapped exit.
+[[noreturn]] void become(const Exec& x, int in, int out, int err_file, int report, int* shared_errno) {
   auto fail = [&](int e) {
+    if (shared_errno) {
+      *shared_errno = e;
+      ::syscall(SYS_exit, 127);
+    }
     (void)!::write(report, &e, sizeof e);
     ::_exit(127);
   };
@@ -103,6 +113,27 @@ Result<Id> Engine::spawn(Spec spec) {
       if (spec.pipe_bytes) (void)sys::set_pipe_size(in_w.get(), spec.pipe_bytes);
     }
   }
+  const bool scheduled = sched_ && spec.scheduled;
+  sys::Fd handoff_r, handoff_w;
+  int* shared_errno = nullptr;
+  if (scheduled) {
+    auto h = sys::pipe(O_CLOEXEC);
+    if (!h) return std::unexpected(h.error());
+    handoff_r = std::move(h->first);
+    handoff_w = std::move(h->second);
+    if (spec.exec) {
+      auto page = sys::mmap(sizeof(int), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1);
+      if (!page) return std::unexpected(page.error());
+      shared_errno = static_cast<int*>(*page);
+      *shared_errno = 0;
+    }
+  }
+  struct Unmap {
+    int* p;
+    ~Unmap() {
+      if (p) (void)sys::munmap(p, sizeof(int));
+    }
+  } unmap{shared_errno};
   std::fflush(nullptr);  // else the child inherits, and later flushes, what our stdout buffered
   auto pid = sys::fork(/*die_with_parent=*/true);
   if (!pid) return std::unexpected(pid.error());
@@ -119,9 +150,19 @@ Result<Id> Engine::spawn(Spec spec) {
     out_r.reset();
     in_w.reset();
     report_r.reset();
+    handoff_r.reset();
+    if (scheduled) {
+      std::vector<int> untrapped{2};  // stderr: a log, not a channel
+      if (!spec.exec && spec.output) untrapped.push_back(out_w.get());  // our worker's events
+      auto r = schedule::enter_schedule(handoff_w.release(), untrapped, sched_->cpu());
+      if (!r) {
+        std::fprintf(stderr, "ipc-harness %s: cannot enter the schedule: %s\n", spec.name.c_str(), r.error().message().c_str());
+        ::_exit(126);
+      }
+    }
     if (spec.exec) {
       become(*spec.exec, spec.exec->feed_stdin ? in_r.get() : devnull.get(),
-             spec.output ? out_w.get() : err_file.get(), err_file.get(), report_w.get());
+             spec.output ? out_w.get() : err_file.get(), err_file.get(), report_w.get(), shared_errno);
     }
     int rc = 3;
     try {
@@ -141,11 +182,29 @@ Result<Id> Engine::spawn(Spec spec) {
   out_w.reset();
   in_r.reset();
   auto pfd = sys::pidfd_open(*pid);
+  const int handoff_number = handoff_w.get();
+  handoff_w.reset();
+  if (scheduled && pfd) {
+    p.pidfd = std::move(*pfd);
+    auto taken = take_listener(pid_t{*pid}, handoff_r.get(), handoff_number, p.pidfd.get(), spec.name);
+    pfd = std::move(p.pidfd);
+    if (!taken) {
+      (void)sys::kill(*pid, SIGKILL);
+      (void)sys::waitpid(*pid, 0);
+      sched_->exited(static_cast<Id>(procs_.size()));
+      return std::unexpected(taken.error());
+    }
+  }
   if (spec.exec) {
     report_w.reset();
     int child_errno = 0;
     auto n = sys::read(report_r.get(), std::as_writable_bytes(std::span(&child_errno, 1)));
+    if (shared_errno && *shared_errno) {
+      n = sizeof child_errno;
+      child_errno = *shared_errno;
+    }
     if (n && *n == sizeof child_errno) {
+      if (scheduled) sched_->exited(static_cast<Id>(procs_.size()));
       (void)sys::kill(*pid, SIGKILL);
       (void)sys::waitpid(*pid, 0);
       return std::unexpected(std::error_code(child_errno, std::generic_category()));
@@ -162,12 +221,23 @@ Result<Id> Engine::spawn(Spec spec) {
   if (p.out.valid()) (void)sys::set_nonblocking(p.out.get(), true);
   if (p.in.valid()) (void)sys::set_nonblocking(p.in.get(), true);
   p.spec = std::move(spec);
+  p.scheduled = scheduled;
   procs_.push_back(std::move(p));
   return static_cast<Id>(procs_.size() - 1);
 }
 
+Result<void> Engine::take_listener(pid_t pid, int handoff_r, int handoff_number, int pidfd, const std::string& name) {
+  // EOF: the child put its listener where the handoff pipe's write end was (or died trying).
+  std::byte b;
+  (void)sys::read(handoff_r, std::span(&b, 1));
+  auto listener = sys::pidfd_getfd(pidfd, handoff_number);
+  if (!listener) return std::unexpected(listener.error());
+  return sched_->adopt(static_cast<Id>(procs_.size()), name, pid, std::move(*listener));
+}
+
 void Engine::signal(Id id, int sig) {
   Proc& p = procs_.at(id);
+  if (p.scheduled && !p.status) sched_->harness_acted(id, sig);
   // The group outlives the leader while its children run: signal it even after the reap.
   if (p.spec.own_group) (void)sys::kill(-p.pid, sig);
   if (!p.status) (void)sys::kill(p.pid, sig);
@@ -177,8 +247,10 @@ void Engine::kill(Id id) {
   Proc& p = procs_.at(id);
   if (p.spec.own_group) (void)sys::kill(-p.pid, SIGKILL);
   if (p.status) return;
+  if (p.scheduled) sched_->harness_acted(id, SIGKILL);
   (void)sys::kill(p.pid, SIGKILL);
   auto r = sys::waitpid(p.pid, 0);
+  if (p.scheduled) sched_->exited(id);
   p.status = r ? r->second : W_EXITCODE(0, SIGKILL);
   p.killed = true;
   if (!p.in_callback) settle(id);
@@ -203,6 +275,7 @@ bool Engine::collect(Id id) {
     auto r = sys::waitpid(p.pid, WNOHANG);
     if (!r || r->first != p.pid) return false;
     p.status = r->second;
+    if (p.scheduled) sched_->exited(id);
   }
   pump(id, true);
   if (procs_[id].killed) {  // killed from its own last output: buried as a kill
@@ -224,23 +297,25 @@ void Engine::finish(Id id, Exit why) {
   procs_[id].in.reset();
 }
 
-void Engine::pump(Id id, bool to_end) {
+bool Engine::pump(Id id, bool to_end) {
+  bool any = false;
   std::vector<std::byte> chunk(kReadChunk);
   const std::size_t most = to_end ? kMostChunksOfTheDead : procs_[id].spec.reads_per_turn;
   for (std::size_t round = 0; round < most; ++round) {
     Proc& p = procs_[id];
     // A held process's bytes stay unread while it lives (holding it is the point); once it is
     // dead, what it wrote is read all the same.
-    if (!p.out.valid() || p.finished || (p.paused && !to_end)) return;
+    if (!p.out.valid() || p.finished || (p.paused && !to_end)) return any;
     auto n = sys::read(p.out.get(), chunk);
     if (!n) {
       if (n.error() != std::errc::resource_unavailable_try_again) p.out.reset();
-      return;
+      return any;
     }
     if (*n == 0) {
       p.out.reset();
-      return;
+      return any;
     }
+    any = true;
     std::span<const std::byte> got(chunk.data(), *n);
     ++p.in_callback;
     if (p.spec.record == 0) {
@@ -257,9 +332,10 @@ void Engine::pump(Id id, bool to_end) {
     // Killed from its own output callback: read the rest of what it wrote, then bury it, now.
     if (q.killed && !q.finished && !to_end) {
       settle(id);
-      return;
+      return any;
     }
   }
+  return any;
 }
 
 void Engine::pause_output(Id id, bool paused) { procs_.at(id).paused = paused; }
@@ -277,6 +353,7 @@ void Engine::progress() { last_progress_ = now_ms(); }
 std::uint64_t Engine::idle_ms() const { return now_ms() - last_progress_; }
 
 Ended Engine::run(const Loop& loop) {
+  if (sched_) return run_scheduled(loop);
   for (;;) {
     std::vector<pollfd> fds{{signals_.fd(), POLLIN, 0}};
     enum class What { pidfd, out, in };
@@ -323,11 +400,97 @@ Ended Engine::run(const Loop& loop) {
   }
 }
 
+Ended Engine::run_scheduled(const Loop& loop) {
+  auto live = [&](Id id) { return !procs_[id].finished && !procs_[id].killed; };
+  auto stalled = [&]() -> std::optional<Ended> {
+    std::uint64_t idle = idle_ms();
+    if (idle >= loop.stall_ms && !(loop.watchdog_paused && loop.watchdog_paused())) return Ended{End::stalled, 0, idle};
+    return std::nullopt;
+  };
+  long wait_us = 20;
+  for (;;) {
+    // Settle: until no task runs. Outputs are read meanwhile (a worker's event pipe never fills).
+    while (sched_->running()) {
+      std::vector<pollfd> fds{{signals_.fd(), POLLIN, 0}};
+      sched_->poll_fds(fds);
+      std::vector<std::pair<Id, bool>> who;  // {id, is pidfd}
+      const std::size_t first = fds.size();
+      for (Id id = 0; id < procs_.size(); ++id) {
+        if (!live(id)) continue;
+        fds.push_back({procs_[id].pidfd.get(), POLLIN, 0});
+        who.push_back({id, true});
+        if (procs_[id].out.valid() && !procs_[id].paused) {
+          fds.push_back({procs_[id].out.get(), POLLIN, 0});
+          who.push_back({id, false});
+        }
+      }
+      timespec ts{0, wait_us * 1000};
+      int n = ::ppoll(fds.data(), fds.size(), &ts, nullptr);
+      if (n < 0 && errno != EINTR) throw std::runtime_error(std::string("ppoll: ") + std::strerror(errno));
+      if (fds[0].revents || signals_.signal()) return {End::interrupted, signals_.signal(), 0};
+      if (n > 0) {
+        sched_->receive();
+        for (std::size_t i = first; i < fds.size(); ++i) {
+          if (!fds[i].revents) continue;
+          auto [id, pidfd] = who[i - first];
+          if (!live(id)) continue;
+          if (pidfd) collect(id);
+          else pump(id, false);
+        }
+        wait_us = 20;
+      } else {
+        sched_->receive();
+        sched_->probe();
+        wait_us = std::min<long>(wait_us * 2, 2000);
+      }
+      if (auto s = stalled()) return *s;
+    }
+    wait_us = 20;
+    // Nothing runs: read every output to its end, bury the dead, feed inputs.
+    bool read_any = false;
+    for (Id id = 0; id < procs_.size(); ++id)
+      if (live(id)) read_any = pump(id, true) || read_any;
+    for (Id id = 0; id < procs_.size(); ++id) {
+      if (!live(id)) continue;
+      pollfd p{procs_[id].pidfd.get(), POLLIN, 0};
+      if (::poll(&p, 1, 0) > 0) collect(id);
+    }
+    for (Id id = 0; id < procs_.size(); ++id) {
+      Proc& p = procs_[id];
+      if (!live(id) || !p.in.valid() || !p.spec.wants_input || !p.spec.wants_input() || !p.spec.on_writable) continue;
+      pollfd w{p.in.get(), POLLOUT, 0};
+      if (::poll(&w, 1, 0) > 0 && w.revents) p.spec.on_writable();
+    }
+    if (sched_->recheck_sleepers()) continue;
+    if (loop.on_turn) loop.on_turn();
+    if (loop.done && loop.done()) return {End::done, 0, 0};
+    if (sched_->running()) continue;  // the harness acted: let it take effect first
+    (void)read_any;
+    switch (sched_->decide()) {
+      case schedule::Supervisor::Outcome::released: break;
+      case schedule::Supervisor::Outcome::diverged: return {End::diverged, 0, 0};
+      case schedule::Supervisor::Outcome::waiting: {
+        pollfd s{signals_.fd(), POLLIN, 0};
+        (void)::poll(&s, 1, 2);
+        sched_->probe();
+        (void)sched_->recheck_sleepers();
+        break;
+      }
+      case schedule::Supervisor::Outcome::stuck:
+        if (loop.on_stuck && loop.on_stuck()) break;
+        return {End::deadlocked, 0, idle_ms()};
+    }
+    if (signals_.signal()) return {End::interrupted, signals_.signal(), 0};
+    if (auto s = stalled()) return *s;
+  }
+}
+
 std::vector<Blocked> Engine::diagnose(bool backtrace) const {
   std::vector<Process> live;
   for (const auto& p : procs_)
     if (!p.status) live.push_back({p.pid, p.spec.name});
-  return ipch::diagnose(live, backtrace);
+  auto snapshot = ipch::diagnose(live, backtrace);
+  return sched_ ? sched_->wait_for_graph(snapshot) : snapshot;
 }
 
 bool Engine::alive(Id id) const { return id < procs_.size() && !procs_[id].status && !procs_[id].finished; }

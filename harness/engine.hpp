@@ -19,12 +19,14 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
 #include <vector>
 
 #include "diagnosis.hpp"
+#include "supervisor.hpp"
 #include "result.hpp"
 #include "signal_pipe.hpp"
 #include "sys.hpp"
@@ -68,6 +70,9 @@ struct Spec {
   std::function<void()> on_writable;
   // Its end: its output read to the end, then reaped. `status` is the raw wait status.
   std::function<void(int status, Exit why)> on_exit;
+  // Under a controlled schedule (Engine::schedule()), its scheduling points are the
+  // supervisor's; false: it runs free (a bystander that only holds descriptors).
+  bool scheduled = true;
 };
 
 struct Loop {
@@ -79,9 +84,18 @@ struct Loop {
   std::function<void()> on_turn;              // after every turn's output, input and exits
   std::function<bool()> done;                 // after on_turn: true ends the loop
   std::function<bool()> watchdog_paused;      // true: no stall is judged on this turn
+  // Under a controlled schedule, when no process can go on: the client may act (stop a receiver
+  // whose senders are gone, resume a held one) and return true; false: it is a deadlock.
+  std::function<bool()> on_stuck;
 };
 
-enum class End { done, stalled, interrupted };
+enum class End {
+  done,
+  stalled,      // no progress for stall_ms (under a schedule: only a hang guard)
+  interrupted,  // SIGINT or SIGTERM
+  deadlocked,   // under a schedule: every process left waits on another (schedule()->wait_for_graph)
+  diverged,     // under replay of a schedule: the run left the record (schedule()->divergence())
+};
 
 struct Ended {
   End how = End::done;
@@ -94,6 +108,11 @@ class Engine {
   // Catches SIGINT and SIGTERM from now until the engine is destroyed (a signal during the
   // client's set-up ends the first turn of run()).
   Engine();
+
+  // From now on, processes spawned with Spec::scheduled run under this supervisor: their
+  // scheduling points wait for its decisions, made by run() whenever nothing else runs.
+  void schedule(std::unique_ptr<schedule::Supervisor> s) { sched_ = std::move(s); }
+  schedule::Supervisor* schedule() const { return sched_.get(); }
   // Kills and reaps every process still alive, calling no callback.
   ~Engine();
   Engine(const Engine&) = delete;
@@ -159,15 +178,21 @@ class Engine {
     bool killed = false;             // by kill(): on_exit(killed)
     bool finished = false;           // on_exit called
     bool paused = false;
+    bool scheduled = false;          // its points are the supervisor's
     int in_callback = 0;             // inside its on_output
   };
-  // Reads up to `rounds` chunks (unbounded: to EOF or EAGAIN) and delivers them.
-  void pump(Id id, bool to_end);
+  // Reads up to `rounds` chunks (unbounded: to EOF or EAGAIN) and delivers them. Returns true
+  // iff it read anything.
+  bool pump(Id id, bool to_end);
+  Ended run_scheduled(const Loop& loop);
+  // The child's side of a scheduled spawn, and the parent's: the listener handed over.
+  Result<void> take_listener(pid_t pid, int handoff_r, int handoff_number, int pidfd, const std::string& name);
   void finish(Id id, Exit why);
   void settle(Id id);  // a kill() deferred while its callback ran
   std::uint64_t now_ms() const;
 
   SignalPipe signals_;
+  std::unique_ptr<schedule::Supervisor> sched_;
   std::deque<Proc> procs_;  // a deque: a spawn from a callback leaves references held elsewhere intact
   pid_t group_ = 0;         // the engine's process group: its first process sharing one
   std::uint64_t last_progress_ = 0;

@@ -33,6 +33,7 @@ std::expected<void, std::string> write_reproducer(const std::string& path, const
       {"verdict", r.verdict},
       {"command", replay_command(abs)},
   };
+  if (r.strategy) j["schedule"] = {{"strategy", r.strategy->text()}, {"decisions", r.steps.size()}, {"steps", schedule::encode(r.steps)}};
   std::ofstream out(path, std::ios::trunc);
   if (!out) return std::unexpected("cannot write reproducer " + path + ": check that its folder exists and is writable");
   std::filesystem::permissions(path, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
@@ -72,7 +73,21 @@ std::expected<Reproducer, std::string> read_reproducer(const std::string& path) 
     if (q != std::string::npos) e.insert(q + 7, "scenario.");
     return bad(e);
   }
-  return Reproducer{*s, j["verdict"].get<std::string>()};
+  Reproducer out{*s, j["verdict"].get<std::string>(), std::nullopt, {}};
+  if (j.contains("schedule")) {
+    const auto& sj = j["schedule"];
+    if (!sj.is_object() || !sj.contains("strategy") || !sj["strategy"].is_string() || !sj.contains("steps") ||
+        !sj["steps"].is_string())
+      return bad("field 'schedule' must hold 'strategy' and 'steps' (text); write a new one with `ipc-harness run --schedule`");
+    std::string why;
+    auto spec = schedule::parse(sj["strategy"].get<std::string>(), &why);
+    if (!spec) return bad("field 'schedule.strategy': " + why);
+    auto steps = schedule::decode(sj["steps"].get<std::string>());
+    if (!steps) return bad("field 'schedule.steps' is not a recorded schedule (edited or cut short?)");
+    out.strategy = *spec;
+    out.steps = std::move(*steps);
+  }
+  return out;
 }
 
 }  // namespace ipch

@@ -3,9 +3,13 @@
 #pragma once
 
 #include <expected>
+#include <optional>
+#include <vector>
 #include <string>
 
 #include "scenario.hpp"
+#include "schedule_strategy.hpp"
+#include "schedule_trace.hpp"
 
 namespace ipch {
 
@@ -15,6 +19,9 @@ struct Reproducer {
   static constexpr int kFormat = 1;
   Scenario scenario;
   std::string verdict;  // pass, violations, deadlock, error
+  // Under a controlled schedule: the strategy, and every decision it took (replay follows them).
+  std::optional<schedule::Spec> strategy = std::nullopt;
+  std::vector<schedule::Step> steps = {};
 };
 
 // Writes `path` (0600). Returns {} iff written whole; else one line saying why.

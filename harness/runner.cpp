@@ -10,6 +10,8 @@
 #include <map>
 
 #include "engine.hpp"
+
+#include <limits>
 #include "envelope.hpp"
 #include "fault_driver.hpp"
 #include "fault_plan.hpp"
@@ -57,7 +59,7 @@ class Runner {
   void record(const Event& e);
   void on_event(std::uint32_t worker, Event e);
   void on_exit(std::uint32_t worker, int status, engine::Exit why);
-  void stop_finished_links();
+  bool stop_finished_links(bool stuck);
   // True iff the contract promises this run's receivers end of stream once their senders are
   // gone: then they must end by themselves, and one still blocked is a stall, not a finished run.
   bool receivers_see_end_of_stream() const;
@@ -173,6 +175,7 @@ void Runner::fork_bystander() {
   engine::Spec spec;
   spec.name = info.name();
   spec.output = false;
+  spec.scheduled = false;  // it only holds descriptors: nothing of it to schedule
   pid_t runner = ::getpid();
   spec.body = [this, runner](int) -> int {
     gate_w_.reset();  // else the start gate never opens
@@ -266,8 +269,12 @@ bool Runner::receivers_see_end_of_stream() const {
   return true;
 }
 
-void Runner::stop_finished_links() {
-  if (receivers_see_end_of_stream()) return;
+// `stuck`: under a controlled schedule nothing can go on any more, which is what the drain
+// window waits for under the kernel's scheduler.
+bool Runner::stop_finished_links(bool stuck) {
+  if (receivers_see_end_of_stream()) return false;
+  bool stopped = false;
+  const bool scheduled = engine_.schedule() != nullptr;
   std::uint64_t drain_ms = std::min<std::uint64_t>(s_.stall_ms / 2, 1000);
   const auto n = static_cast<std::uint32_t>(out_.history.workers.size());
   for (std::uint8_t link = 0; link < links_.size(); ++link) {
@@ -276,15 +283,17 @@ void Runner::stop_finished_links() {
     if (senders_alive) continue;
     std::uint64_t in_flight = invoked_[link] - sent_ok_[link] - send_failed_[link];
     bool all_in = received_[link] >= sent_ok_[link] + in_flight;
-    bool quiet = now_ms() - std::max(last_receive_[link], now_ms() - engine_.idle_ms()) >= drain_ms;
+    bool quiet = scheduled ? stuck : now_ms() - std::max(last_receive_[link], now_ms() - engine_.idle_ms()) >= drain_ms;
     if (!all_in && !quiet) continue;
     for (std::uint32_t w = 0; w < n; ++w) {
       if (engine_.alive(w) && !stopped_[w] && receives_on(out_.history.workers[w], link)) {
         stopped_[w] = true;
         engine_.kill(w);
+        stopped = true;
       }
     }
   }
+  return stopped;
 }
 
 void Runner::kill_all() {
@@ -314,8 +323,15 @@ void Runner::loop() {
         loop.outputs_wake = false;
       }
     }
-    driver_->on_tick(engine_.idle_ms());
-    stop_finished_links();
+    // Under a schedule, time means nothing: a held worker is let go when nothing else can move.
+    driver_->on_tick(engine_.schedule() ? 0 : engine_.idle_ms());
+    stop_finished_links(false);
+  };
+  loop.on_stuck = [&] {
+    bool held = driver_->holding();
+    driver_->on_tick(std::numeric_limits<std::uint64_t>::max());
+    bool released = held && !driver_->holding();
+    return stop_finished_links(true) || released;
   };
   loop.done = [&] {
     for (std::uint32_t w = 0; w < n(); ++w)
@@ -326,10 +342,26 @@ void Runner::loop() {
   engine::Ended end = loop.done() ? engine::Ended{} : engine_.run(loop);
   if (end.how == engine::End::interrupted) {
     out_.interrupted_by = end.signal;
-  } else if (end.how == engine::End::stalled) {
+  } else if (end.how == engine::End::stalled || end.how == engine::End::deadlocked) {
     out_.deadlock = true;
     out_.stalled_ms = end.idle_ms;
     out_.diagnosis = engine_.diagnose(o_.backtrace);
+  } else if (end.how == engine::End::diverged) {
+    out_.error = engine_.schedule()->divergence();
+  }
+  if (const auto* sup = engine_.schedule()) {
+    ScheduleRecord rec;
+    rec.steps = sup->steps();
+    rec.tasks = sup->task_names();
+    rec.story = sup->story(12);
+    rec.decisions = sup->decisions();
+    rec.ns_per_decision = sup->ns_per_decision();
+    rec.deadlock = end.how == engine::End::deadlocked;
+    rec.divergence = sup->divergence();
+    if (rec.deadlock)
+      out_.notes.push_back("deadlock by construction at decision " + std::to_string(rec.decisions) +
+                           " of the schedule: every process left is parked waiting on another");
+    out_.schedule = std::move(rec);
   }
   kill_all();  // bystanders live until the run ends; after a stall or a signal, everyone
 }
@@ -368,6 +400,7 @@ RunOutcome Runner::run() {
   faults::Plan plan = fault_plan(s_);
   for (const auto& f : plan) out_.history.faults.push_back(f.name);
   driver_ = std::make_unique<FaultDriver>(s_, plan, std::move(hooks));
+  if (o_.strategy || o_.follow) engine_.schedule(std::make_unique<schedule::Supervisor>(o_.strategy, o_.follow));
   create_links();
   choose_cap();
   try {

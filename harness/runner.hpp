@@ -9,6 +9,8 @@
 // (PR_SET_PDEATHSIG) and share the engine's one process group, killed as a whole.
 #pragma once
 
+#include <memory>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -18,6 +20,8 @@
 #include "history.hpp"
 #include "history_sink.hpp"
 #include "scenario.hpp"
+#include "schedule_strategy.hpp"
+#include "schedule_trace.hpp"
 
 namespace ipch {
 
@@ -31,6 +35,21 @@ struct RunOptions {
   // Where the events go as they come (history.jsonl and the online checkers); nullptr: kept whole
   // in RunOutcome::history. With a sink the outcome's history is a sample (History::complete false).
   HistorySink* sink = nullptr;
+  // A controlled schedule (schedule_strategy.hpp): the strategy that takes this run's decisions,
+  // or the decisions to follow exactly (a replay). Neither: the kernel's scheduler decides.
+  std::shared_ptr<schedule::Strategy> strategy;
+  std::optional<std::vector<schedule::Step>> follow;
+};
+
+// What a controlled schedule did: its decisions (the reproducer), and why it ended.
+struct ScheduleRecord {
+  std::vector<schedule::Step> steps;
+  std::vector<std::string> tasks;   // task number -> "sender-0"
+  std::vector<std::string> story;   // the last decisions, as a human reads them
+  std::uint64_t decisions = 0;
+  double ns_per_decision = 0;
+  bool deadlock = false;            // every process left was parked waiting on another
+  std::string divergence;           // a replay that left its record: where and how
 };
 
 struct RunOutcome {
@@ -45,6 +64,7 @@ struct RunOutcome {
   std::vector<Blocked> diagnosis;      // filled iff deadlock
   std::string error;                   // non-empty iff the harness itself failed
   int interrupted_by = 0;              // SIGINT or SIGTERM, when the run was interrupted
+  std::optional<ScheduleRecord> schedule;  // iff the run was under a controlled schedule
 };
 
 // Throws BadInput for an unknown mechanism, settings the kernel refuses, or a workload the

@@ -8,7 +8,9 @@
 #include <sched.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -18,6 +20,7 @@
 
 #include <algorithm>
 #include <climits>
+#include <cstring>
 #include <fstream>
 
 #include "fault_point.hpp"
@@ -649,6 +652,41 @@ Result<void> allow_only_exit_calls() {
   if (::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) return last_errno();
   if (::syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) != 0) return last_errno();
   return {};
+}
+Result<Fd> seccomp_filter_with_listener(const void* prog) {
+  if (::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) return last_errno();
+  long fd = ::syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER, prog);
+  if (fd < 0) return last_errno();
+  return Fd(static_cast<int>(fd));
+}
+Result<Fd> pidfd_getfd(int pidfd, int fd) {
+  long r = ::syscall(SYS_pidfd_getfd, pidfd, fd, 0);
+  if (r < 0) return last_errno();
+  return Fd(static_cast<int>(r));
+}
+Result<void> seccomp_notif_recv(int listener, void* notif, std::size_t size) {
+  std::memset(notif, 0, size);
+  if (retry([&] { return ::ioctl(listener, SECCOMP_IOCTL_NOTIF_RECV, notif); }) != 0) return last_errno();
+  return {};
+}
+Result<void> seccomp_notif_send(int listener, const void* resp) {
+  if (retry([&] { return ::ioctl(listener, SECCOMP_IOCTL_NOTIF_SEND, resp); }) != 0) return last_errno();
+  return {};
+}
+bool seccomp_notif_id_valid(int listener, std::uint64_t id) {
+  return ::ioctl(listener, SECCOMP_IOCTL_NOTIF_ID_VALID, &id) == 0;
+}
+Result<std::size_t> read_memory(pid_t pid, std::uint64_t addr, std::span<std::byte> out) {
+  iovec local{out.data(), out.size()}, remote{reinterpret_cast<void*>(addr), out.size()};
+  ssize_t n = ::process_vm_readv(pid, &local, 1, &remote, 1, 0);
+  if (n < 0) return last_errno();
+  return static_cast<std::size_t>(n);
+}
+Result<std::size_t> write_memory(pid_t pid, std::uint64_t addr, std::span<const std::byte> in) {
+  iovec local{const_cast<std::byte*>(in.data()), in.size()}, remote{reinterpret_cast<void*>(addr), in.size()};
+  ssize_t n = ::process_vm_writev(pid, &local, 1, &remote, 1, 0);
+  if (n < 0) return last_errno();
+  return static_cast<std::size_t>(n);
 }
 pid_t getpid_syscall() { return static_cast<pid_t>(::syscall(SYS_getpid)); }
 

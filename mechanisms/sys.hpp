@@ -228,6 +228,27 @@ Result<std::vector<int>> usable_cpus();
 // file). For an experiment's child that must prove it makes no system call: it may not even
 // allocate. EINVAL iff the kernel has no seccomp filters.
 Result<void> allow_only_exit_calls();
+
+// --- the schedule's supervisor (seccomp user notification, seccomp_unotify(2))
+// In the calling process, after PR_SET_NO_NEW_PRIVS: installs `filter` (classic BPF, one
+// seccomp_data per call) with a listener. Returns the listener, O_CLOEXEC. EINVAL iff the
+// kernel has no user notification; EBUSY iff another listener already holds this process.
+Result<Fd> seccomp_filter_with_listener(const void* sock_fprog_ptr);
+// pidfd_getfd(): a copy of descriptor `fd` of the process behind `pidfd`, O_CLOEXEC here.
+// EBADF iff it has no such descriptor; EPERM iff ptrace access to it is denied.
+Result<Fd> pidfd_getfd(int pidfd, int fd);
+// SECCOMP_IOCTL_NOTIF_RECV into `notif` (a seccomp_notif, zeroed here first). ENOENT iff the
+// notifying call was interrupted (a signal, the caller's death) before it was received.
+Result<void> seccomp_notif_recv(int listener, void* notif, std::size_t size);
+// SECCOMP_IOCTL_NOTIF_SEND of `resp` (a seccomp_notif_resp). ENOENT iff that call is no longer
+// waiting (interrupted by a signal or its process died): nothing was answered.
+Result<void> seccomp_notif_send(int listener, const void* resp);
+// SECCOMP_IOCTL_NOTIF_ID_VALID: true iff call `id` still waits (memory read before this
+// belonged to the process that made it, not to a recycled pid).
+bool seccomp_notif_id_valid(int listener, std::uint64_t id);
+// process_vm_readv / process_vm_writev of one range of `pid`'s memory; returns the bytes moved.
+Result<std::size_t> read_memory(pid_t pid, std::uint64_t addr, std::span<std::byte> out);
+Result<std::size_t> write_memory(pid_t pid, std::uint64_t addr, std::span<const std::byte> in);
 // getpid() as a real system call every time (the benchmark's "bare system call").
 pid_t getpid_syscall();
 
