@@ -18,6 +18,7 @@
 #include "junit.hpp"
 #include "registry.hpp"
 #include "reproducer.hpp"
+#include "seed.hpp"
 #include "shrink.hpp"
 #include "stop_on_signal.hpp"
 
@@ -47,11 +48,32 @@ struct CaseResult {
   int interrupted_by = 0;
 };
 
+// How each case is scheduled: by the kernel, or by a strategy for up to `schedules` schedules
+// (the first failing one is the case's verdict). Each case's strategies derive from its seed, so
+// shrinking a case reruns it under the same schedules.
+struct Scheduling {
+  schedule::Spec spec;
+  std::uint64_t schedules = 1;
+};
+
 // `keep`, when given, receives the whole evaluation: what the timeline of a failure is drawn from.
 // `history`: the history.jsonl to stream the run into; empty: none.
-CaseResult run_one(const Scenario& s, Evaluation* keep = nullptr, const std::string& history = "") {
+CaseResult run_one(const Scenario& s, Evaluation* keep = nullptr, const std::string& history = "",
+                   const Scheduling& sched = {}) {
   try {
-    Evaluation ev = evaluate(s, RunOptions{}, history);
+    Evaluation ev;
+    if (!sched.spec.controlled()) {
+      ev = evaluate(s, RunOptions{}, history);
+    } else {
+      schedule::Explorer explorer(sched.spec, derive_seed(s.seed, "schedule"));
+      for (std::uint64_t i = 0; i < sched.schedules; ++i) {
+        std::shared_ptr<schedule::Strategy> strategy = explorer.next();
+        if (!strategy) break;
+        ev = evaluate(s, RunOptions{false, nullptr, strategy, std::nullopt}, history);
+        explorer.finished(ev.outcome.schedule ? ev.outcome.schedule->decisions : 0);
+        if (ev.verdict != "pass" || ev.outcome.interrupted_by) break;
+      }
+    }
     CaseResult r{ev.verdict, "", ev.outcome.interrupted_by};
     if (!ev.json["violations"].empty()) {
       r.why = ev.json["violations"][0].value("kind", "") + ": " + ev.json["violations"][0].value("detail", "");
@@ -82,10 +104,11 @@ struct HistoryFiles {
 
 // The smallest scenario that still fails with any verdict but pass; `evaluation` ends as its
 // run's (gen::shrink keeps the last scenario that failed), and `files.kept` as its history.
-Failure shrink(Failure f, Evaluation& evaluation, const HistoryFiles& files, std::ostream& progress, bool show) {
+Failure shrink(Failure f, Evaluation& evaluation, const HistoryFiles& files, std::ostream& progress, bool show,
+               const Scheduling& sched) {
   auto fails = [&](const Scenario& t) -> std::optional<bool> {
     Evaluation ev;
-    CaseResult r = run_one(t, &ev, files.writing);
+    CaseResult r = run_one(t, &ev, files.writing, sched);
     if (r.interrupted_by) {
       files.settle(false);
       return std::nullopt;
@@ -101,6 +124,16 @@ Failure shrink(Failure f, Evaluation& evaluation, const HistoryFiles& files, std
   };
   f.scenario = gen::shrink(f.scenario, fails, kShrinkRuns).scenario;
   return f;
+}
+
+// A failure's reproducer: under a controlled schedule with the decisions of its last failing run.
+Reproducer reproducer_of(const Failure& f, const Evaluation& ev, const schedule::Spec& spec) {
+  Reproducer r{f.scenario, f.verdict};
+  if (ev.outcome.schedule && !ev.verdict.empty()) {
+    r.strategy = spec;
+    r.steps = ev.outcome.schedule->steps;
+  }
+  return r;
 }
 
 // One testcase per mechanism x fault; a testcase fails iff one of its cases failed, and its text
@@ -140,6 +173,7 @@ void write_junit(const std::string& path, const std::map<std::pair<std::string, 
 }  // namespace
 
 int run_cases(const CasesArgs& a, std::ostream& out, std::ostream& err) {
+  const Scheduling sched{a.schedule, a.schedules};
   if (a.cases == 0) {
     err << "ipc-harness run: --cases 0 runs nothing; use --cases 1 or more\n";
     return 2;
@@ -222,7 +256,7 @@ int run_cases(const CasesArgs& a, std::ostream& out, std::ostream& err) {
     Scenario s = gen::draw(opts, a.seed, i);
     Evaluation ev;
     bool first_yet = failures.empty();
-    CaseResult r = run_one(s, first_yet ? &ev : nullptr, first_yet ? files.writing : std::string());
+    CaseResult r = run_one(s, &ev, first_yet ? files.writing : std::string(), sched);
     if (first_yet) files.settle(!r.interrupted_by && r.verdict != "pass" && !ev.verdict.empty());
     if (r.interrupted_by) return campaign::Next::stop;
     bool ok = r.verdict == "pass";
@@ -263,7 +297,7 @@ int run_cases(const CasesArgs& a, std::ostream& out, std::ostream& err) {
     if (!a.json) {
       out << "shrinking case " << failures.front().index + 1 << ": " << gen::describe(failures.front().scenario) << "\n";
     }
-    first = shrink(failures.front(), first_evaluation, files, out, !a.json);
+    first = shrink(failures.front(), first_evaluation, files, out, !a.json, sched);
     if (int sig = stop_signal.load()) {  // a half-shrunk failure is no reproducer
       tidy();
       err << "ipc-harness run: interrupted by SIG" << sigabbrev_np(sig) << " while shrinking\n";
@@ -272,7 +306,7 @@ int run_cases(const CasesArgs& a, std::ostream& out, std::ostream& err) {
     std::error_code ec = dir_ec;
     std::string path = std::filesystem::absolute(dir + "/reproducer.json").string();
     if (ec) err << "ipc-harness run: cannot create " << dir << ": " << ec.message() << "; choose another --out\n";
-    else if (auto w = write_reproducer(path, {first->scenario, first->verdict}); !w)
+    else if (auto w = write_reproducer(path, reproducer_of(*first, first_evaluation, a.schedule)); !w)
       err << "ipc-harness run: " << w.error() << "\n";
     else repro = path;
     // A scenario the runner refused never ran: no history to draw.
@@ -291,7 +325,7 @@ int run_cases(const CasesArgs& a, std::ostream& out, std::ostream& err) {
       std::filesystem::create_directories(*a.corpus, ec);
       std::string saved = fmt::format("{}/{}-seed{}-case{}.json", *a.corpus, first->scenario.mechanism, a.seed,
                                       first->index + 1);
-      if (auto w = write_reproducer(saved, {first->scenario, first->verdict}); !w)
+      if (auto w = write_reproducer(saved, reproducer_of(*first, first_evaluation, a.schedule)); !w)
         err << "ipc-harness run: --corpus: " << w.error() << "\n";
     }
   }

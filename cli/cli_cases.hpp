@@ -19,6 +19,8 @@
 #include <ostream>
 #include <string>
 
+#include "schedule_strategy.hpp"
+
 namespace ipch::cli {
 
 struct CasesArgs {
@@ -30,6 +32,8 @@ struct CasesArgs {
   std::optional<std::string> junit;   // JUnit XML: one testcase per mechanism x fault
   std::string shard = "0/1";          // i/n: the cases whose index % n == i
   std::optional<std::string> corpus;  // reproducers replayed first; the shrunk failure is added
+  schedule::Spec schedule = {};       // os: the kernel's scheduler decides
+  std::uint64_t schedules = 1;        // under a controlled schedule: tried per case until one fails
 };
 
 int run_cases(const CasesArgs& a, std::ostream& out, std::ostream& err);

@@ -244,7 +244,7 @@ int main(int argc, char** argv) {
     s.mechanism = mechanism;
     if (cases) {
       // Generated cases draw their own workload, settings and faults: only the seed and mechanism apply.
-      ipch::cli::CasesArgs c{*cases, mechanism, s.seed, json, out, run_junit, run_shard, run_corpus};
+      ipch::cli::CasesArgs c{*cases, mechanism, s.seed, json, out, run_junit, run_shard, run_corpus, a.schedule, a.schedules};
       return ipch::cli::run_cases(c, std::cout, std::cerr);
     }
     if (run_junit || run_corpus || run_shard != "0/1") {

@@ -428,18 +428,16 @@ Ended Engine::run_scheduled(const Loop& loop) {
       int n = ::ppoll(fds.data(), fds.size(), &ts, nullptr);
       if (n < 0 && errno != EINTR) throw std::runtime_error(std::string("ppoll: ") + std::strerror(errno));
       if (fds[0].revents || signals_.signal()) return {End::interrupted, signals_.signal(), 0};
-      if (n > 0) {
-        sched_->receive();
-        for (std::size_t i = first; i < fds.size(); ++i) {
-          if (!fds[i].revents) continue;
-          auto [id, pidfd] = who[i - first];
-          if (!live(id)) continue;
-          if (pidfd) collect(id);
-          else pump(id, false);
-        }
+      bool moved = sched_->receive() > 0;
+      for (std::size_t i = first; n > 0 && i < fds.size(); ++i) {
+        if (!fds[i].revents) continue;
+        auto [id, pidfd] = who[i - first];
+        if (!live(id)) continue;
+        moved = (pidfd ? collect(id) : pump(id, false)) || moved;
+      }
+      if (moved) {
         wait_us = 20;
       } else {
-        sched_->receive();
         sched_->probe();
         wait_us = std::min<long>(wait_us * 2, 2000);
       }
@@ -463,11 +461,15 @@ Ended Engine::run_scheduled(const Loop& loop) {
     }
     if (sched_->recheck_sleepers()) continue;
     if (loop.on_turn) loop.on_turn();
-    if (loop.done && loop.done()) return {End::done, 0, 0};
+    if (loop.done && loop.done()) return sched_->finish() ? Ended{End::done, 0, 0} : Ended{End::diverged, 0, 0};
     if (sched_->running()) continue;  // the harness acted: let it take effect first
     (void)read_any;
-    switch (sched_->decide()) {
-      case schedule::Supervisor::Outcome::released: break;
+    auto decided = sched_->decide();
+    if (decided == schedule::Supervisor::Outcome::spinning)
+      decided = loop.on_stuck && loop.on_stuck() ? schedule::Supervisor::Outcome::released : sched_->decide(true);
+    switch (decided) {
+      case schedule::Supervisor::Outcome::released:
+      case schedule::Supervisor::Outcome::spinning: break;
       case schedule::Supervisor::Outcome::diverged: return {End::diverged, 0, 0};
       case schedule::Supervisor::Outcome::waiting: {
         pollfd s{signals_.fd(), POLLIN, 0};
@@ -478,6 +480,7 @@ Ended Engine::run_scheduled(const Loop& loop) {
       }
       case schedule::Supervisor::Outcome::stuck:
         if (loop.on_stuck && loop.on_stuck()) break;
+        if (!sched_->finish()) return {End::diverged, 0, 0};
         return {End::deadlocked, 0, idle_ms()};
     }
     if (signals_.signal()) return {End::interrupted, signals_.signal(), 0};

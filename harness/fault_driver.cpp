@@ -99,7 +99,8 @@ void FaultDriver::on_event(const Event& e) {
   }
 }
 
-void FaultDriver::on_tick(std::uint64_t quiet_ms) {
+bool FaultDriver::on_tick(std::uint64_t quiet_ms) {
+  bool acted = false;
   // A worker armed to stop itself at a point (SIGSTOP inside the lock) is killed there.
   for (std::size_t i = 0; i < plan_.size(); ++i) {
     if (done_[i] || drives_[i] != faults::Drive::kill_stopped_sender) continue;
@@ -107,14 +108,16 @@ void FaultDriver::on_tick(std::uint64_t quiet_ms) {
     if (t && h_.state(*t) == 'T') {
       done_[i] = true;
       kill(i, *t);
+      acted = true;
     }
   }
-  if (held_.empty() || quiet_ms < quiet_ms_for_release_) return;
+  if (held_.empty() || quiet_ms < quiet_ms_for_release_) return acted;
   for (const auto& h : held_) {
     h_.signal(h.worker, SIGCONT);
     h_.record(h.fault, FaultAction::released, h.worker);
   }
   held_.clear();
+  return true;
 }
 
 }  // namespace ipch

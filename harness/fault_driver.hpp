@@ -34,7 +34,8 @@ class FaultDriver {
   // Called on every turn of the runner's loop; `quiet_ms` is the time since the last event.
   // Resumes a worker held back once the others cannot move (after a quarter of the stall
   // window without progress), so a fault never turns into a false deadlock.
-  void on_tick(std::uint64_t quiet_ms);
+  // Returns true iff it acted (killed a stopped worker, resumed a held one).
+  bool on_tick(std::uint64_t quiet_ms);
   // Workers the runner must hold back from the start (a fault that holds the receivers).
   bool holds_receivers_at_start() const;
   bool wants_bystander() const;

@@ -328,10 +328,8 @@ void Runner::loop() {
     stop_finished_links(false);
   };
   loop.on_stuck = [&] {
-    bool held = driver_->holding();
-    driver_->on_tick(std::numeric_limits<std::uint64_t>::max());
-    bool released = held && !driver_->holding();
-    return stop_finished_links(true) || released;
+    bool acted = driver_->on_tick(std::numeric_limits<std::uint64_t>::max());
+    return stop_finished_links(true) || acted;
   };
   loop.done = [&] {
     for (std::uint32_t w = 0; w < n(); ++w)

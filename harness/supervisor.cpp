@@ -116,17 +116,20 @@ int Supervisor::pidfd_of(const Task& t) {
 }
 
 void Supervisor::poll_fds(std::vector<pollfd>& fds) const {
+  // A listener whose every task has exited polls as hung up for ever: only the living ones.
   for (const auto& [id, p] : procs_)
-    if (p.listener.valid()) fds.push_back({p.listener.get(), POLLIN, 0});
+    if (p.listener.valid() && p.alive) fds.push_back({p.listener.get(), POLLIN, 0});
 }
 
-void Supervisor::receive() {
+int Supervisor::receive() {
+  int got = 0;
   for (auto& [id, p] : procs_) {
     for (int round = 0; round < 64 && p.listener.valid(); ++round) {
       pollfd w{p.listener.get(), POLLIN, 0};
       if (::poll(&w, 1, 0) <= 0 || !(w.revents & POLLIN)) break;
       seccomp_notif n;
       if (!sys::seccomp_notif_recv(p.listener.get(), &n, sizeof n)) continue;  // interrupted before we took it
+      ++got;
       Task& t = task_of(id, static_cast<pid_t>(n.pid));
       t.call = Call{n.id, static_cast<pid_t>(n.pid), n.data.nr, {}};
       for (int i = 0; i < 6; ++i) t.call->args[i] = n.data.args[i];
@@ -136,6 +139,7 @@ void Supervisor::receive() {
       t.quiet_probes = 0;
     }
   }
+  return got;
 }
 
 bool Supervisor::running() const {
@@ -308,7 +312,7 @@ void Supervisor::release(Task& t, StepKind kind) {
   t.quiet_probes = 0;
 }
 
-Supervisor::Outcome Supervisor::decide() {
+Supervisor::Outcome Supervisor::decide(bool spin) {
   if (!divergence_.empty()) return Outcome::diverged;
   std::vector<Option> runs, spins;
   std::vector<Task*> timed;
@@ -338,7 +342,9 @@ Supervisor::Outcome Supervisor::decide() {
     }
     const Step want = (*follow_)[followed_];
     if (want.kind == StepKind::harness) {
-      diverge("the harness did not act; the run wanted a decision");
+      // The record has the harness acting here: it acted when nothing could go on (or only spin).
+      if (!spin) return runs.empty() && !spins.empty() ? Outcome::spinning : Outcome::stuck;
+      diverge("the harness did not act");
       return Outcome::diverged;
     }
     Task* t = want.task < tasks_.size() ? &tasks_[want.task] : nullptr;
@@ -368,6 +374,7 @@ Supervisor::Outcome Supervisor::decide() {
     }
     return dozing ? Outcome::waiting : Outcome::stuck;
   }
+  if (runs.empty() && !spin) return Outcome::spinning;
   std::size_t i = 0;
   if (!runs.empty()) {
     i = strategy_->pick(runs, decisions_, last_);
@@ -429,6 +436,12 @@ std::vector<std::string> Supervisor::story(std::size_t most) const {
     out.push_back(line);
   }
   return out;
+}
+
+bool Supervisor::finish() {
+  if (follow_ && divergence_.empty() && followed_ < follow_->size())
+    diverge("the run ended after " + std::to_string(steps_.size()) + " steps");
+  return divergence_.empty();
 }
 
 double Supervisor::ns_per_decision() const {

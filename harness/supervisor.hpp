@@ -50,9 +50,9 @@ class Supervisor {
   // Process `proc` has exited (its pidfd was readable, or it was reaped).
   void exited(std::uint32_t proc);
 
-  // Adds the listeners to a poll set; receive() takes what they hold.
+  // Adds the listeners to a poll set; receive() takes what they hold and returns how many calls.
   void poll_fds(std::vector<pollfd>& fds) const;
-  void receive();
+  int receive();
   // True while some task runs (not parked, asleep, stopped or gone).
   bool running() const;
   // Looks at the running tasks in /proc: which are asleep in the kernel, stopped or gone.
@@ -65,11 +65,16 @@ class Supervisor {
   enum class Outcome {
     released,  // one task went on
     stuck,     // no parked call can go on and nothing runs: a deadlock unless the harness acts
+    spinning,  // only calls that return without progress (EAGAIN, sched_yield) can go on: a
+               // livelock unless the harness acts; decide(true) then lets one spin
     waiting,   // nothing can go on now, but a task dozes in a timed sleep of its own: wait
     diverged,  // under replay: the recorded step is not what happened (divergence())
   };
-  Outcome decide();
+  Outcome decide(bool spin = false);
 
+  // At the end of the run: under replay, a record not followed to its end is a divergence too.
+  // Returns true iff the run did not diverge.
+  bool finish();
   // Why a replay diverged: "step 41: the record has receiver-0 (task 1) in read; ...".
   const std::string& divergence() const { return divergence_; }
   // The deadlock: each task's call and why it cannot go on, as Blocked entries for the report
