@@ -459,7 +459,7 @@ Ended Engine::run_scheduled(const Loop& loop) {
       pollfd w{p.in.get(), POLLOUT, 0};
       if (::poll(&w, 1, 0) > 0 && w.revents) p.spec.on_writable();
     }
-    if (sched_->recheck_sleepers()) continue;
+    if (sched_->receive() > 0 || sched_->recheck_sleepers()) continue;
     if (loop.on_turn) loop.on_turn();
     if (loop.done && loop.done()) return sched_->finish() ? Ended{End::done, 0, 0} : Ended{End::diverged, 0, 0};
     if (sched_->running()) continue;  // the harness acted: let it take effect first
@@ -474,6 +474,7 @@ Ended Engine::run_scheduled(const Loop& loop) {
       case schedule::Supervisor::Outcome::waiting: {
         pollfd s{signals_.fd(), POLLIN, 0};
         (void)::poll(&s, 1, 2);
+        (void)sched_->receive();
         sched_->probe();
         (void)sched_->recheck_sleepers();
         break;

@@ -175,7 +175,6 @@ void Runner::fork_bystander() {
   engine::Spec spec;
   spec.name = info.name();
   spec.output = false;
-  spec.scheduled = false;  // it only holds descriptors: nothing of it to schedule
   pid_t runner = ::getpid();
   spec.body = [this, runner](int) -> int {
     gate_w_.reset();  // else the start gate never opens

@@ -23,7 +23,7 @@ constexpr long kTrapped[] = {
     SYS_accept4,      SYS_msgsnd,      SYS_msgrcv,         SYS_mq_timedsend, SYS_mq_timedreceive,
     SYS_semop,        SYS_semtimedop,  SYS_futex,          SYS_sched_yield,  SYS_poll,        SYS_ppoll,
     SYS_select,       SYS_pselect6,    SYS_epoll_wait,     SYS_epoll_pwait,  SYS_epoll_pwait2,
-    SYS_kill,         SYS_tgkill,      SYS_tkill,          SYS_exit_group,
+    SYS_kill,         SYS_tgkill,      SYS_tkill,          SYS_exit_group,   SYS_nanosleep,   SYS_clock_nanosleep,
 };
 
 constexpr std::uint32_t low(std::uint64_t v) { return static_cast<std::uint32_t>(v); }

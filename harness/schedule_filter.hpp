@@ -2,7 +2,7 @@
 //
 // A scheduling point is a system call whose order against other processes' calls decides what a
 // program sees: a read or write on a pipe, FIFO or socket, a message queue send or receive, a
-// semaphore operation, a futex, a poll, sched_yield, a signal sent, exit. Each one waits in the
+// semaphore operation, a futex, a poll, sched_yield or a sleep, a signal sent, exit. Each one waits in the
 // kernel (SECCOMP_RET_USER_NOTIF) until the supervisor lets it go on; every other call runs
 // untrapped. Plain loads and stores to shared memory are not points: two of them racing with no
 // system call between them cannot be scheduled this way.

@@ -6,6 +6,8 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdio>
+#include <cstdlib>
 #include <csignal>
 #include <fstream>
 #include <iterator>
@@ -277,7 +279,9 @@ void Supervisor::release(Task& t, StepKind kind) {
   const Call call = *t.call;
   seccomp_notif_resp resp{};
   resp.id = call.id;
-  if (kind == StepKind::run) {
+  if (kind == StepKind::run && (call.nr == SYS_nanosleep || call.nr == SYS_clock_nanosleep)) {
+    resp.val = 0;  // time under a schedule is the order of decisions: the sleep is a yield, answered at once
+  } else if (kind == StepKind::run) {
     resp.flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
   } else if (kind == StepKind::timeout) {
     if (sys::seccomp_notif_id_valid(p.listener.get(), call.id)) {
@@ -306,6 +310,8 @@ void Supervisor::release(Task& t, StepKind kind) {
     last_ = t.index;
   }
   t.state = State::running;
+  t.last_failed_fast = kind == StepKind::run && t.last.readiness == Readiness::spins && call.nr != SYS_sched_yield &&
+                       call.nr != SYS_nanosleep && call.nr != SYS_clock_nanosleep;
   t.released_nr = call.nr;
   t.call.reset();
   t.woken = false;
@@ -314,6 +320,14 @@ void Supervisor::release(Task& t, StepKind kind) {
 
 Supervisor::Outcome Supervisor::decide(bool spin) {
   if (!divergence_.empty()) return Outcome::diverged;
+  static const bool debug = std::getenv("IPCH_SCHEDULE_DEBUG") != nullptr;
+  if (debug) {
+    std::string line = "decision " + std::to_string(decisions_) + ":";
+    static const char* names[] = {"running", "parked", "asleep", "dozing", "stopped", "gone"};
+    for (const auto& t : tasks_)
+      line += " [" + name_of(t) + " " + names[static_cast<int>(t.state)] + (t.call ? " " + show(*t.call) : "") + "]";
+    std::fprintf(stderr, "%s\n", line.c_str());
+  }
   std::vector<Option> runs, spins;
   std::vector<Task*> timed;
   bool dozing = false;
@@ -325,9 +339,13 @@ Supervisor::Outcome Supervisor::decide(bool spin) {
       continue;
     }
     t.last = assess(*t.call, pidfd_of(t), t.tgid);
+    // A non-blocking call that fails at once (EAGAIN) is how an event loop finds it is done: it
+    // goes on. Twice in a row with nothing between is a retry loop: it spins.
+    const bool fails_fast = t.last.readiness == Readiness::spins && t.call->nr != SYS_sched_yield &&
+                            t.call->nr != SYS_nanosleep && t.call->nr != SYS_clock_nanosleep;
     switch (t.last.readiness) {
       case Readiness::runs: runs.push_back({t.index, t.call->nr}); break;
-      case Readiness::spins: spins.push_back({t.index, t.call->nr}); break;
+      case Readiness::spins: (fails_fast && !t.last_failed_fast ? runs : spins).push_back({t.index, t.call->nr}); break;
       case Readiness::timed: timed.push_back(&t); break;
       case Readiness::blocked: break;
     }

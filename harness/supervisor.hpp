@@ -103,6 +103,7 @@ class Supervisor {
     bool suspect = false;         // signalled while parked: its call may have been interrupted
     std::uint64_t signalled_ns = 0;
     long released_nr = -1;        // the call it last went on with
+    bool last_failed_fast = false;  // that call would fail at once (EAGAIN): a second one in a row spins
     std::uint64_t runtime = 0;    // /proc schedstat, to tell asleep from between two runs
     int quiet_probes = 0;
   };
