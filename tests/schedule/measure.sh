@@ -27,11 +27,12 @@ messages=${MESSAGES:-20} stall=${STALL_MS:-1000} seed0=${SEED:-1}
 harness=$bin/ipc-harness
 [ -x "$harness" ] || { echo "$0: no $harness" >&2; exit 2; }
 
-# name depth fault contract: the fault each bug needs (none: a fault-free case), and the contract
-# that makes its failure visible (eof: a receiver left asleep after its sender exited is a hang).
+# name depth fault contract: the fault each bug needs (none: a fault-free case; depth 1+kill: the
+# kill must land inside the critical section), and the contract that makes its failure visible
+# (eof: a receiver left asleep after its sender exited is a hang).
 bugs=(
   "lost-wakeup 2 none reliable,fifo,boundaries,eof"
-  "sem-no-undo kill-in-cs kill-sender reliable,fifo,boundaries"
+  "sem-no-undo 1+kill kill-sender reliable,fifo,boundaries"
   "early-reply 1 none reliable,fifo,boundaries"
   "both-write-first 1 none reliable,fifo,boundaries,eof"
 )
@@ -54,13 +55,14 @@ else
   echo "note: this ipc-harness has no --schedule: os only, $budget single cases a trial" >&2
 fi
 
-# The verdict and schedules_tried (top level, else the case's; 1 without the field) of a JSON file.
+# The case's verdict (pass, deadlock, violations) and schedules_tried (top level, else the case's;
+# 1 without the field) of a JSON file.
 read_json='import json, sys
 try: d = json.load(open(sys.argv[1]))
 except Exception: print("err 0"); sys.exit(0)
 c = (d.get("cases") or [{}])[0]
 tried = d.get("schedules_tried", c.get("schedules_tried", 1))
-print(d.get("verdict", c.get("verdict", "err")), tried)'
+print(c.get("verdict", d.get("verdict", "err")), tried)'
 
 # One invocation; prints "VERDICT TRIED", VERDICT err on a timeout or an exit other than 0 or 1.
 run_case() {  # name fault contract seed schedules strategy...
