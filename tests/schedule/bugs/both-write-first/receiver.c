@@ -4,8 +4,8 @@
  * write), it removes the socket file and exits 0.
  *
  * BUG (depth 1): the protocol is "the sender speaks first", but to save a round trip the receiver
- * peeks (recv MSG_PEEK|MSG_DONTWAIT) right after accept, and when the sender's greeting has not
- * begun to arrive it writes its own greeting first, then reads the sender's. The sender writes
+ * peeks (recv MSG_PEEK|MSG_DONTWAIT) right after accept and setsockopt, and when the sender's
+ * greeting has not begun to arrive it writes its own greeting first, then reads the sender's. The sender writes
  * its greeting first too, and a greeting is bigger than a socket's send buffer: both block in
  * write(2) (unix_stream_sendmsg, waiting in sock_alloc_send_pskb) for ever: a deadlock. One
  * ordering makes it: the receiver's peek before the sender's first write on that connection. The
@@ -37,9 +37,9 @@ int main(void) {
       if (errno == EINTR) continue;
       fail(2, "accept", a.sun_path);
     }
+    small_buffer(fd);
     unsigned char c, le[4];
     int ok, nothing_yet = recv(fd, &c, 1, MSG_PEEK | MSG_DONTWAIT) <= 0;
-    small_buffer(fd);
     if (nothing_yet)  // BUG: the sender has not spoken yet, so "greet first"
       ok = write_all(fd, greeting, GREETING) == 0 && read_greeting(fd) == 0;
     else
