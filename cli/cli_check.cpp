@@ -48,6 +48,24 @@ struct Done {
   double seconds = 0;
   int interrupted_by = 0;  // SIGINT or SIGTERM during the case
   std::string sender_level, receiver_end;  // the protocol level each program spoke
+  std::uint64_t schedules_tried = 0;       // under a controlled schedule
+  std::optional<ScheduleRecord> schedule;  // the last schedule run: its decisions
+};
+
+// How a case is scheduled: by the kernel, by a strategy for up to `schedules` schedules (the
+// first failing one is the case's verdict; each case's strategies derive from its seed), or by
+// following recorded decisions (a replay).
+struct CheckSchedule {
+  schedule::Spec spec;
+  std::uint64_t schedules = 1;
+  std::optional<std::vector<schedule::Step>> follow;
+};
+
+struct CheckReproducer {
+  CaseSpec spec;
+  std::string verdict;
+  std::optional<schedule::Spec> strategy;
+  std::vector<schedule::Step> steps;
 };
 
 // A signal during a case (the case's loop saw it) or after its loop (the command's StopOnSignal kept it).
@@ -59,12 +77,16 @@ std::string one_line(const Done& d) {
   return s;
 }
 
-nlohmann::json reproducer_json(const CaseSpec& c, const std::string& verdict) {
-  return {{"format", kCheckFormat}, {"kind", "check"}, {"version", kVersion}, {"case", external::to_json(c)},
-          {"verdict", verdict}};
+nlohmann::json reproducer_json(const CaseSpec& c, const std::string& verdict, const schedule::Spec& strategy,
+                               const std::optional<ScheduleRecord>& sched) {
+  nlohmann::json j{{"format", kCheckFormat}, {"kind", "check"}, {"version", kVersion}, {"case", external::to_json(c)},
+                   {"verdict", verdict}};
+  if (sched && strategy.controlled())
+    j["schedule"] = {{"strategy", strategy.text()}, {"decisions", sched->steps.size()}, {"steps", schedule::encode(sched->steps)}};
+  return j;
 }
 
-std::expected<std::pair<CaseSpec, std::string>, std::string> read_check_reproducer(const std::string& path) {
+std::expected<CheckReproducer, std::string> read_check_reproducer(const std::string& path) {
   std::ifstream f(path);
   if (!f) return std::unexpected(path + ": cannot be read; give the path of a reproducer.json written by check");
   nlohmann::json j = nlohmann::json::parse(f, nullptr, false);
@@ -76,7 +98,23 @@ std::expected<std::pair<CaseSpec, std::string>, std::string> read_check_reproduc
   if (!j.contains("case")) return std::unexpected(path + ": field 'case' is missing");
   auto c = external::case_from_json(j["case"]);
   if (!c) return std::unexpected(path + ": " + c.error());
-  return std::pair{*c, j.value("verdict", std::string("violations"))};
+  CheckReproducer out{*c, j.value("verdict", std::string("violations")), std::nullopt, {}};
+  if (j.contains("schedule")) {
+    const auto& sj = j["schedule"];
+    std::string why;
+    auto spec = sj.is_object() && sj.contains("strategy") && sj["strategy"].is_string()
+                    ? schedule::parse(sj["strategy"].get<std::string>(), &why)
+                    : Result<schedule::Spec>(std::unexpected(std::make_error_code(std::errc::invalid_argument)));
+    auto steps = sj.is_object() && sj.contains("steps") && sj["steps"].is_string()
+                     ? schedule::decode(sj["steps"].get<std::string>())
+                     : Result<std::vector<schedule::Step>>(std::unexpected(std::make_error_code(std::errc::invalid_argument)));
+    if (!spec || !steps)
+      return std::unexpected(path + ": field 'schedule' must hold a 'strategy' and its recorded 'steps'; write a new one "
+                                    "with `ipc-harness check --schedule`");
+    out.strategy = *spec;
+    out.steps = std::move(*steps);
+  }
+  return out;
 }
 
 // Writes the timeline.html of a failing case into `dir`. Returns its path iff written; else one
@@ -96,9 +134,27 @@ std::expected<std::string, std::string> write_check_timeline(const std::string& 
 // Runs one case and keeps, when it fails, a folder with its reproducer, timeline, history and
 // stderr.
 Done run_one(const std::string& label, const CaseSpec& spec, const std::string& dir, bool keep_always,
-             const std::optional<std::string>& corpus) {
-  CaseResult r = external::run_case(spec, dir);
+             const std::optional<std::string>& corpus, const CheckSchedule& sched = {}) {
+  CaseResult r;
+  std::uint64_t tried = 0;
+  if (sched.follow) {
+    r = external::run_case(spec, dir, {nullptr, sched.follow});
+  } else if (!sched.spec.controlled()) {
+    r = external::run_case(spec, dir);
+  } else {
+    schedule::Explorer explorer(sched.spec, derive_seed(spec.seed, "schedule"));
+    for (std::uint64_t i = 0; i < sched.schedules; ++i) {
+      std::shared_ptr<schedule::Strategy> strategy = explorer.next();
+      if (!strategy) break;
+      r = external::run_case(spec, dir, {strategy, std::nullopt});
+      ++tried;
+      explorer.finished(r.outcome.schedule ? r.outcome.schedule->decisions : 0);
+      if (r.report.verdict != "pass" || r.outcome.interrupted_by) break;
+    }
+  }
   Done d;
+  d.schedules_tried = tried;
+  d.schedule = r.outcome.schedule;
   d.label = label;
   d.spec = spec;
   d.verdict = r.report.verdict;
@@ -131,14 +187,14 @@ Done run_one(const std::string& label, const CaseSpec& spec, const std::string& 
   }
   if (failed && !r.outcome.interrupted_by) {
     d.reproducer = fs::absolute(dir + "/reproducer.json").string();
-    std::ofstream(d.reproducer) << reproducer_json(spec, d.verdict).dump(2) << "\n";
+    std::ofstream(d.reproducer) << reproducer_json(spec, d.verdict, sched.spec, d.schedule).dump(2) << "\n";
     if (auto t = write_check_timeline(dir, spec, r, d.verdict)) d.timeline = *t;
     else d.notes.push_back(t.error());
     if (corpus) {
       std::error_code ec;
       fs::create_directories(*corpus, ec);
       std::string name = fmt::format("{}/{}-seed{}.json", *corpus, spec.fault, spec.seed);
-      if (!fs::exists(name)) std::ofstream(name) << reproducer_json(spec, d.verdict).dump(2) << "\n";
+      if (!fs::exists(name)) std::ofstream(name) << reproducer_json(spec, d.verdict, sched.spec, d.schedule).dump(2) << "\n";
     }
   } else if (!keep_always) {
     std::error_code ec;
@@ -307,7 +363,9 @@ int check(const CheckArgs& a, std::ostream& out, std::ostream& err) {
         return campaign::Next::stop;
       }
       std::string dir = a.out + "/corpus-" + f.stem().string();
-      return ran(run_one("corpus " + f.filename().string(), r->first, dir, false, std::nullopt));
+      CheckSchedule follow;
+      if (r->strategy) follow = {*r->strategy, 1, r->steps};
+      return ran(run_one("corpus " + f.filename().string(), r->spec, dir, false, std::nullopt, follow));
     };
     steps.generated_case = [&](std::uint64_t i) {
       CaseSpec c;
@@ -321,7 +379,7 @@ int check(const CheckArgs& a, std::ostream& out, std::ostream& err) {
       c.stall_ms = a.stall_ms;
       c.at = external::fault_point(c);
       return ran(run_one(fmt::format("case {}/{}", i + 1, a.cases), c, fmt::format("{}/case-{}", a.out, i + 1), false,
-                         a.corpus));
+                         a.corpus, {a.schedule, a.schedules, std::nullopt}));
     };
     campaign::Driven driven = campaign::drive(steps);
     if (!bad_corpus.empty()) return bad("--corpus: " + bad_corpus);
@@ -344,13 +402,21 @@ int check(const CheckArgs& a, std::ostream& out, std::ostream& err) {
                        {"sender_level", d.sender_level}, {"receiver_end", d.receiver_end},
                        {"reproducer", d.reproducer.empty() ? nlohmann::json(nullptr) : nlohmann::json(d.reproducer)},
                        {"timeline", d.timeline.empty() ? nlohmann::json(nullptr) : nlohmann::json(d.timeline)}});
+      if (a.schedule.controlled()) {
+        cases.back()["schedules_tried"] = d.schedules_tried;
+        if (d.schedule) cases.back()["decisions"] = d.schedule->decisions;
+      }
     }
     int rc = exit_code_of(done);
+    std::uint64_t tried = 0;
+    for (const auto& d : done) tried += d.schedules_tried;
     out << nlohmann::json{{"verdict", rc == 0 ? "pass" : rc == 1 ? "violations" : "error"},
                           {"seed", a.seed},
                           {"contract", external::to_string(*contract)},
                           {"shard", a.shard},
                           {"passed", passed},
+                          {"schedule", a.schedule.text()},
+                          {"schedules_tried", tried},
                           {"cases", cases}}
                .dump()
         << "\n";
@@ -401,10 +467,13 @@ int replay_check(const std::string& path, unsigned times, bool json, std::ostrea
   try {
     for (unsigned i = 0; i < times; ++i) {
       if (int sig = stop_signal.load(); sig) return 128 + sig;
-      last = run_one("replay", r->first, dir, true, std::nullopt);
+      CheckSchedule follow;
+      if (r->strategy) follow = {*r->strategy, 1, r->steps};  // the recorded decisions, exactly
+      last = run_one("replay", r->spec, dir, true, std::nullopt, follow);
       if (int sig = interrupted(last); sig) return 128 + sig;
       if (!last.timeline.empty()) keep_timeline(last.timeline);
-      if (last.verdict == r->second) ++same;
+      if (last.verdict == r->verdict) ++same;
+      if (!json && last.schedule && !last.schedule->divergence.empty()) out << "  " << last.schedule->divergence << "\n";
       if (!json) out << fmt::format("replay {}/{}: {}\n", i + 1, times, last.verdict);
     }
   } catch (const BadInput& e) {
@@ -417,14 +486,14 @@ int replay_check(const std::string& path, unsigned times, bool json, std::ostrea
   if (json) {
     auto viol = nlohmann::json::array();
     for (const auto& v : last.violations) viol.push_back(to_json(v));
-    out << nlohmann::json{{"verdict", last.verdict}, {"recorded_verdict", r->second}, {"times", times},
+    out << nlohmann::json{{"verdict", last.verdict}, {"recorded_verdict", r->verdict}, {"times", times},
                           {"same_verdict", same}, {"violations", viol}, {"notes", last.notes},
                           {"timeline", timeline.empty() ? nlohmann::json(nullptr) : nlohmann::json(timeline)}}
                .dump()
         << "\n";
   } else {
     for (const auto& v : last.violations) out << "  " << v.kind << ": " << v.detail << "\n";
-    out << fmt::format("{} of {} replays gave the recorded verdict '{}'\n", same, times, r->second);
+    out << fmt::format("{} of {} replays gave the recorded verdict '{}'\n", same, times, r->verdict);
     if (!timeline.empty()) out << "timeline: " << timeline << "\n";
   }
   return last.verdict == "pass" ? 0 : last.verdict == "error" ? 3 : 1;

@@ -81,7 +81,9 @@ std::uint64_t now_ms() { return monotonic_ns() / 1'000'000; }
 
 class Case {
  public:
-  Case(const CaseSpec& c, std::string dir) : c_(c), dir_(std::move(dir)), fault_(faults::find_program(c.fault)) {
+  Case(const CaseSpec& c, std::string dir, const CaseSchedule& sched)
+      : c_(c), dir_(std::move(dir)), fault_(faults::find_program(c.fault)) {
+    if (sched.controlled()) engine_.schedule(std::make_unique<schedule::Supervisor>(sched.strategy, sched.follow));
     scenario_.seed = c.seed;
     at_ = fault_point(c);
     out_.contract = c.contract.contract;
@@ -703,31 +705,41 @@ CaseResult Case::run() {
     engine::Loop loop;
     loop.stall_ms = c_.stall_ms;
     loop.tick = std::chrono::milliseconds(20);
-    loop.on_turn = [&] {
-      if (protocol_broken_) return;
-      if (active_ && releasable()) release();
+    // Under a controlled schedule time means nothing: what waits for quiet here waits for
+    // `stuck` (nothing can go on) instead.
+    const bool scheduled = engine_.schedule() != nullptr;
+    auto turn = [&](bool stuck) {
+      if (protocol_broken_) return false;
+      bool acted = false;
+      if (active_ && releasable()) release(), acted = true;
       // A fallback: the sender neither exits nor blocks visibly.
-      if (active_ && engine_.idle_ms() >= c_.stall_ms / 2) release();
+      if (active_ && (scheduled ? stuck : engine_.idle_ms() >= c_.stall_ms / 2)) release(), acted = true;
       // The end. Under eof both programs end by themselves. Otherwise the receiver is told to end
       // once everything arrived, or once the senders are done and nothing more arrives.
       if (receiver_done_ && (sender_done_ || !sender_)) {
         done_ = true;  // a receiver that ended (by itself, when told, or killed without restart), and no sender
       } else if (!eof() && !terminating_ && receiver_ && ready_ && !active_) {
-        bool quiet = std::min(now_ms() - last_receipt_, engine_.idle_ms()) >= c_.stall_ms / 4;
+        bool quiet = scheduled ? stuck : std::min(now_ms() - last_receipt_, engine_.idle_ms()) >= c_.stall_ms / 4;
         if ((all_arrived() && (sender_done_ || !sender_)) || (sender_done_ && quiet)) {
           terminating_ = true;
           engine_.resume(*receiver_);  // a stopped receiver could not act on SIGTERM
           engine_.signal(*receiver_, SIGTERM);
           progress();
+          acted = true;
         }
       }
+      return acted;
     };
+    loop.on_turn = [&] { (void)turn(false); };
+    loop.on_stuck = [&] { return turn(true); };
     loop.done = [&] { return done_ || protocol_broken_; };
     // Senders done without eof: the receiver is waited for until it is quiet, then told to end.
     loop.watchdog_paused = [&] { return sender_done_ && !eof() && !terminating_; };
     engine::Ended end = engine_.run(loop);
     if (end.how == engine::End::interrupted) out_.interrupted_by = end.signal;
-    else if (end.how == engine::End::stalled) stall();
+    else if (end.how == engine::End::stalled || end.how == engine::End::deadlocked) stall();
+    else if (end.how == engine::End::diverged) out_.error = engine_.schedule()->divergence();
+    if (const auto* sup = engine_.schedule()) record_schedule(*sup, end.how == engine::End::deadlocked, out_);
   } catch (...) {
     kill(sender_, sender_worker_);
     kill(receiver_, receiver_worker_);
@@ -799,11 +811,11 @@ CaseResult Case::run() {
 
 }  // namespace
 
-CaseResult run_case(const CaseSpec& c, const std::string& dir) {
+CaseResult run_case(const CaseSpec& c, const std::string& dir, const CaseSchedule& sched) {
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
   if (ec) throw std::runtime_error("cannot create " + dir + ": " + ec.message());
-  return Case(c, dir).run();
+  return Case(c, dir, sched).run();
 }
 
 }  // namespace ipch::external

@@ -54,10 +54,19 @@ struct CaseResult {
   double seconds = 0;
 };
 
+// A controlled schedule for a case: the strategy that decides, or the decisions to follow.
+struct CaseSchedule {
+  std::shared_ptr<schedule::Strategy> strategy;
+  std::optional<std::vector<schedule::Step>> follow;
+  bool controlled() const { return strategy || follow; }
+};
+
 // Runs one case; `dir` (created if missing) receives the programs' stderr files. Throws BadInput
 // iff a program cannot be started at all (not found, not executable): exit code 2, not a verdict.
 // Everything a program does wrong is a violation in the result. Leaves no process and no kernel
 // object of the case behind, on every path, SIGINT and SIGTERM included (outcome.interrupted_by).
-CaseResult run_case(const CaseSpec& c, const std::string& dir);
+// Under `sched`, the programs' IPC calls are the supervisor's (supervisor.hpp): statically
+// linked programs and any language alike, since seccomp works below libc.
+CaseResult run_case(const CaseSpec& c, const std::string& dir, const CaseSchedule& sched = {});
 
 }  // namespace ipch::external

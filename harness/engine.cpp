@@ -26,6 +26,9 @@ constexpr std::size_t kReadChunk = 64 * 1024;
 // A dead process's pipe is read to its end, but a grandchild that escaped its group may hold it
 // and write for ever: past this many chunks (64 MiB) the rest is not its parent's to deliver.
 constexpr std::size_t kMostChunksOfTheDead = 1024;
+// Under a schedule: this many decisions without progress count as the quiet while the harness
+// waits for before it acts (resumes a held process, stops a receiver whose senders are gone).
+constexpr std::uint64_t kQuietDecisions = 256;
 
 // In the child of an exec, between fork and exec: only calls that are safe after fork in a
 // single-threaded parent. Any failure goes back as an errno through `report`.
@@ -348,7 +351,10 @@ void Engine::close_output(Id id) { procs_.at(id).out.reset(); }
 
 std::optional<int> Engine::status(Id id) const { return procs_.at(id).status; }
 
-void Engine::progress() { last_progress_ = now_ms(); }
+void Engine::progress() {
+  last_progress_ = now_ms();
+  quiet_decisions_ = 0;
+}
 
 std::uint64_t Engine::idle_ms() const { return now_ms() - last_progress_; }
 
@@ -469,7 +475,11 @@ Ended Engine::run_scheduled(const Loop& loop) {
       decided = loop.on_stuck && loop.on_stuck() ? schedule::Supervisor::Outcome::released : sched_->decide(true);
     switch (decided) {
       case schedule::Supervisor::Outcome::released:
-      case schedule::Supervisor::Outcome::spinning: break;
+      case schedule::Supervisor::Outcome::spinning:
+        // Decisions with no progress: the processes loop (a receiver polling a held peer) and
+        // the harness may have to act, as it would after a quiet while under the kernel.
+        if (++quiet_decisions_ % kQuietDecisions == 0 && loop.on_stuck && loop.on_stuck()) quiet_decisions_ = 0;
+        break;
       case schedule::Supervisor::Outcome::diverged: return {End::diverged, 0, 0};
       case schedule::Supervisor::Outcome::waiting: {
         pollfd s{signals_.fd(), POLLIN, 0};

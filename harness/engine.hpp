@@ -84,8 +84,10 @@ struct Loop {
   std::function<void()> on_turn;              // after every turn's output, input and exits
   std::function<bool()> done;                 // after on_turn: true ends the loop
   std::function<bool()> watchdog_paused;      // true: no stall is judged on this turn
-  // Under a controlled schedule, when no process can go on: the client may act (stop a receiver
-  // whose senders are gone, resume a held one) and return true; false: it is a deadlock.
+  // Under a controlled schedule, when no process can go on, or only spins, or has made no
+  // progress() for many decisions (what "quiet for a while" is when time means nothing): the
+  // client may act (stop a receiver whose senders are gone, resume a held one) and return true;
+  // false: with nothing able to go on, it is a deadlock.
   std::function<bool()> on_stuck;
 };
 
@@ -196,6 +198,7 @@ class Engine {
   std::deque<Proc> procs_;  // a deque: a spawn from a callback leaves references held elsewhere intact
   pid_t group_ = 0;         // the engine's process group: its first process sharing one
   std::uint64_t last_progress_ = 0;
+  std::uint64_t quiet_decisions_ = 0;  // under a schedule: decisions since the last progress()
 };
 
 }  // namespace ipch::engine

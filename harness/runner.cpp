@@ -346,20 +346,7 @@ void Runner::loop() {
   } else if (end.how == engine::End::diverged) {
     out_.error = engine_.schedule()->divergence();
   }
-  if (const auto* sup = engine_.schedule()) {
-    ScheduleRecord rec;
-    rec.steps = sup->steps();
-    rec.tasks = sup->task_names();
-    rec.story = sup->story(12);
-    rec.decisions = sup->decisions();
-    rec.ns_per_decision = sup->ns_per_decision();
-    rec.deadlock = end.how == engine::End::deadlocked;
-    rec.divergence = sup->divergence();
-    if (rec.deadlock)
-      out_.notes.push_back("deadlock by construction at decision " + std::to_string(rec.decisions) +
-                           " of the schedule: every process left is parked waiting on another");
-    out_.schedule = std::move(rec);
-  }
+  if (const auto* sup = engine_.schedule()) record_schedule(*sup, end.how == engine::End::deadlocked, out_);
   kill_all();  // bystanders live until the run ends; after a stall or a signal, everyone
 }
 
@@ -434,6 +421,21 @@ std::vector<WorkerInfo> plan_workers(const Scenario& s, const Contract& c) {
   for (std::uint32_t k = 0; k < w.senders; ++k) out.push_back({i++, WorkerRole::sender, k, 0});
   for (std::uint32_t k = 0; k < receivers; ++k) out.push_back({i++, WorkerRole::receiver, k, 0});
   return out;
+}
+
+void record_schedule(const schedule::Supervisor& sup, bool deadlock, RunOutcome& out) {
+  ScheduleRecord rec;
+  rec.steps = sup.steps();
+  rec.tasks = sup.task_names();
+  rec.story = sup.story(12);
+  rec.decisions = sup.decisions();
+  rec.ns_per_decision = sup.ns_per_decision();
+  rec.deadlock = deadlock;
+  rec.divergence = sup.divergence();
+  if (deadlock)
+    out.notes.push_back("deadlock by construction at decision " + std::to_string(rec.decisions) +
+                        " of the schedule: every process left is parked waiting on another");
+  out.schedule = std::move(rec);
 }
 
 RunOutcome run_scenario(const Scenario& s, const RunOptions& options) {

@@ -71,6 +71,13 @@ struct RunOutcome {
 // contract does not allow. Everything the mechanism does is in the outcome, not an exception.
 RunOutcome run_scenario(const Scenario& s, const RunOptions& options);
 
+// Puts what supervisor `sup` did into `out.schedule` (and a note iff `deadlock`: it ended with
+// every process parked waiting on another).
+namespace schedule {
+class Supervisor;
+}
+void record_schedule(const schedule::Supervisor& sup, bool deadlock, RunOutcome& out);
+
 // The workers a scenario needs, in index order. Throws BadInput if the contract forbids it.
 std::vector<WorkerInfo> plan_workers(const Scenario& s, const Contract& c);
 

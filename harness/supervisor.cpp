@@ -231,6 +231,7 @@ void Supervisor::harness_acted(std::uint32_t proc, int sig) {
     }
   }
   record(s);
+  idle_spins_ = 0;
   const std::uint64_t now = monotonic_ns();
   for (auto& t : tasks_) {
     if (t.proc != proc) continue;
@@ -309,6 +310,10 @@ void Supervisor::release(Task& t, StepKind kind) {
     ++decisions_;
     last_ = t.index;
   }
+  if (sent) {
+    const bool progress = kind == StepKind::wake || (kind == StepKind::run && t.last.readiness == Readiness::runs);
+    idle_spins_ = progress ? 0 : idle_spins_ + 1;
+  }
   t.state = State::running;
   t.last_failed_fast = kind == StepKind::run && t.last.readiness == Readiness::spins && call.nr != SYS_sched_yield &&
                        call.nr != SYS_nanosleep && call.nr != SYS_clock_nanosleep;
@@ -385,14 +390,14 @@ Supervisor::Outcome Supervisor::decide(bool spin) {
     release(*t, want.kind);
     return Outcome::released;
   }
+  if (runs.empty() && spins.empty() && timed.empty()) return dozing ? Outcome::waiting : Outcome::stuck;
+  // Spins and timeouts make no progress: every task gets several turns of its retry loop before
+  // the harness is asked to act.
+  if (runs.empty() && !spin && idle_spins_ > 4 * (spins.size() + timed.size() + 2)) return Outcome::spinning;
   if (runs.empty() && spins.empty()) {
-    if (!timed.empty()) {
-      release(*timed.front(), StepKind::timeout);
-      return Outcome::released;
-    }
-    return dozing ? Outcome::waiting : Outcome::stuck;
+    release(*timed.front(), StepKind::timeout);
+    return Outcome::released;
   }
-  if (runs.empty() && !spin) return Outcome::spinning;
   std::size_t i = 0;
   if (!runs.empty()) {
     i = strategy_->pick(runs, decisions_, last_);

@@ -65,8 +65,8 @@ class Supervisor {
   enum class Outcome {
     released,  // one task went on
     stuck,     // no parked call can go on and nothing runs: a deadlock unless the harness acts
-    spinning,  // only calls that return without progress (EAGAIN, sched_yield) can go on: a
-               // livelock unless the harness acts; decide(true) then lets one spin
+    spinning,  // only calls that return without progress (EAGAIN, sched_yield) have gone on for
+               // a while: a livelock unless the harness acts; decide(true) then lets one spin
     waiting,   // nothing can go on now, but a task dozes in a timed sleep of its own: wait
     diverged,  // under replay: the recorded step is not what happened (divergence())
   };
@@ -131,6 +131,9 @@ class Supervisor {
   std::vector<Step> steps_;
   std::uint64_t decisions_ = 0;
   std::optional<std::uint32_t> last_;
+  // Decisions since the last one that could make progress (a call that completes, not a yield,
+  // sleep or EAGAIN): a retry loop ends with a real call, a livelock never does.
+  std::uint64_t idle_spins_ = 0;
   std::string divergence_;
   int cpu_ = -1;
   std::uint64_t started_ns_ = 0;
