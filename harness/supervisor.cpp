@@ -398,19 +398,15 @@ Supervisor::Outcome Supervisor::decide(bool spin) {
     release(*timed.front(), StepKind::timeout);
     return Outcome::released;
   }
-  std::size_t i = 0;
-  if (!runs.empty()) {
-    i = strategy_->pick(runs, decisions_, last_);
-  } else {
-    // Only spinners: each in turn, the next after the one that ran last (a strategy's favourite
-    // could spin for ever while the one it waits for never runs).
-    for (std::size_t k = 0; k < spins.size(); ++k)
-      if (last_ && spins[k].task > *last_) {
-        i = k;
-        break;
-      }
-  }
-  Task& t = tasks_[(runs.empty() ? spins : runs)[i].task];
+  std::vector<Option>& options = runs.empty() ? spins : runs;
+  // Spinners are choices too (the order of two polling loops is a race), but one that spun
+  // twice in a row steps aside for the others: a strategy's favourite could otherwise spin for
+  // ever while the one it waits for never runs.
+  if (runs.empty() && spins.size() > 1 && last_ && spin_streak_ >= 2)
+    std::erase_if(options, [&](const Option& o) { return o.task == *last_; });
+  std::size_t i = strategy_->pick(options, decisions_, last_);
+  Task& t = tasks_[options[i].task];
+  spin_streak_ = runs.empty() && last_ == t.index ? spin_streak_ + 1 : runs.empty() ? 1 : 0;
   release(t, t.woken ? StepKind::wake : StepKind::run);
   return Outcome::released;
 }

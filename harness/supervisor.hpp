@@ -134,6 +134,7 @@ class Supervisor {
   // Decisions since the last one that could make progress (a call that completes, not a yield,
   // sleep or EAGAIN): a retry loop ends with a real call, a livelock never does.
   std::uint64_t idle_spins_ = 0;
+  unsigned spin_streak_ = 0;  // decisions in a row the last task was let spin
   std::string divergence_;
   int cpu_ = -1;
   std::uint64_t started_ns_ = 0;
