@@ -91,6 +91,9 @@ nlohmann::json to_json(const Report& r) {
             {"syscall_ns", r.syscall_ns},
             {"spawn_pairs_per_s", r.spawn_pairs_per_s},
             {"harness_cases_per_s", r.harness_cases_per_s},
+            {"schedule", {{"messages", r.schedule.messages}, {"os_seconds", r.schedule.os_s},
+                          {"random_seconds", r.schedule.random_s}, {"ratio", r.schedule.ratio()},
+                          {"decisions", r.schedule.decisions}, {"ns_per_decision", r.schedule.ns_per_decision}}},
             {"bare_ping_pong", floors}}},
           {"results", results},
           {"envelope", envelope},
@@ -176,6 +179,10 @@ std::string summary(const Report& r) {
     out += fmt::format("  {:<4} {:<16} {} : {:.2f} ({} {:.2f})\n", t.met() ? "met" : "MISS", t.subject, t.name, t.value,
                        t.at_most ? "<=" : ">=", t.limit);
   }
+  out += fmt::format("schedule: a {}-message pipe run takes {:.3f} s under os, {:.3f} s under --schedule random ({:.1f}x); "
+                     "{} scheduling points, {:.1f} us each\n",
+                     r.schedule.messages, r.schedule.os_s, r.schedule.random_s, r.schedule.ratio(), r.schedule.decisions,
+                     r.schedule.ns_per_decision / 1000);
   for (const auto& n : r.notes) out += "note: " + n + "\n";
   return out;
 }
@@ -214,6 +221,10 @@ std::string markdown(const Report& r) {
                          r.harness_cases_per_s.median, r.spawn_pairs_per_s.median, t.value);
     }
   }
+  out += fmt::format("\nSchedule: a {}-message pipe run takes {:.3f} s under os and {:.3f} s under `--schedule random` "
+                     "({:.1f}x): {} scheduling points at {:.1f} us each.\n",
+                     r.schedule.messages, r.schedule.os_s, r.schedule.random_s, r.schedule.ratio(), r.schedule.decisions,
+                     r.schedule.ns_per_decision / 1000);
   return out;
 }
 

@@ -68,4 +68,26 @@ double harness_cases_per_s(std::chrono::milliseconds budget) {
   return double(cases) / seconds_since(t0);
 }
 
+ScheduleCost schedule_cost(std::uint64_t messages) {
+  Scenario s;
+  s.seed = 1;
+  s.mechanism = pipe_mechanism().name;
+  s.workload = {WorkloadKind::stream, 1, 1, messages, 4096, 1};
+  ScheduleCost c;
+  c.messages = messages;
+  auto timed = [&](std::shared_ptr<schedule::Strategy> strategy) {
+    std::uint64_t t0 = monotonic_ns();
+    auto r = run_scenario(s, RunOptions{false, nullptr, std::move(strategy), std::nullopt});
+    double secs = seconds_since(t0);
+    if (r.deadlock || !r.error.empty()) throw std::runtime_error("the pipe run for the schedule's price did not pass: " + r.error);
+    if (r.schedule) c.decisions = r.schedule->decisions;
+    return secs;
+  };
+  c.os_s = timed(nullptr);
+  schedule::Explorer random({schedule::Kind::random}, 1);
+  c.random_s = timed(random.next());
+  c.ns_per_decision = c.decisions ? c.random_s * 1e9 / double(c.decisions) : 0;
+  return c;
+}
+
 }  // namespace ipch::bench

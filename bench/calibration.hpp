@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 
 namespace ipch::bench {
 
@@ -22,5 +23,17 @@ double spawn_pairs_per_s(std::chrono::milliseconds budget);
 // Per second: harness cases of a 2-process, 100-message pipe scenario, run and checked
 // (run_scenario), over about `budget`. Throws iff a case does not pass.
 double harness_cases_per_s(std::chrono::milliseconds budget);
+
+// The price of a controlled schedule: one `messages`-message pipe run (1 sender, 1 receiver,
+// messages up to 4 KiB, one seed) under the kernel's scheduler and under --schedule random.
+struct ScheduleCost {
+  std::uint64_t messages = 0;
+  double os_s = 0, random_s = 0;    // wall time of each run
+  std::uint64_t decisions = 0;      // scheduling points the supervisor decided
+  double ns_per_decision = 0;       // random_s over decisions: the cost of one scheduling point
+  double ratio() const { return os_s > 0 ? random_s / os_s : 0; }
+};
+// Throws iff either run does not pass.
+ScheduleCost schedule_cost(std::uint64_t messages);
 
 }  // namespace ipch::bench

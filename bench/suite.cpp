@@ -215,6 +215,10 @@ class Runner {
   void harness_speed() {
     say("the harness: 2-process, 100-message pipe cases");
     r_.harness_cases_per_s = repeat([&] { return harness_cases_per_s(b_.calibration * 2); });
+    const std::uint64_t n = o_.quick ? 2000 : 10000;
+    say(fmt::format("the schedule's price: a {}-message pipe run under --schedule random against os", n));
+    check_stop();
+    r_.schedule = schedule_cost(n);
   }
 
   void targets() {

@@ -3,6 +3,8 @@
 // all from one run, with the ratios the project aims for.
 #pragma once
 
+#include "calibration.hpp"
+
 #include <atomic>
 #include <iosfwd>
 #include <string>
@@ -68,6 +70,7 @@ struct Report {
   std::vector<Figure> figures;
   std::vector<EnvelopeCost> envelope;
   std::vector<Target> targets;
+  ScheduleCost schedule;           // the price of a controlled schedule
   std::vector<std::string> notes;  // what was skipped and why
   double seconds = 0;
 };
