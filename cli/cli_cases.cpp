@@ -62,13 +62,13 @@ CaseResult run_one(const Scenario& s, Evaluation* keep = nullptr, const std::str
                    const Scheduling& sched = {}) {
   try {
     Evaluation ev;
-    if (!sched.spec.controlled()) {
+    if (!sched.spec.controlled() && sched.schedules == 1) {
       ev = evaluate(s, RunOptions{}, history);
     } else {
       schedule::Explorer explorer(sched.spec, derive_seed(s.seed, "schedule"));
       for (std::uint64_t i = 0; i < sched.schedules; ++i) {
-        std::shared_ptr<schedule::Strategy> strategy = explorer.next();
-        if (!strategy) break;
+        if (explorer.exhausted()) break;
+        std::shared_ptr<schedule::Strategy> strategy = explorer.next();  // null under os: a rerun
         ev = evaluate(s, RunOptions{false, nullptr, strategy, std::nullopt}, history);
         explorer.finished(ev.outcome.schedule ? ev.outcome.schedule->decisions : 0);
         if (ev.verdict != "pass" || ev.outcome.interrupted_by) break;

@@ -139,13 +139,13 @@ Done run_one(const std::string& label, const CaseSpec& spec, const std::string& 
   std::uint64_t tried = 0;
   if (sched.follow) {
     r = external::run_case(spec, dir, {nullptr, sched.follow});
-  } else if (!sched.spec.controlled()) {
+  } else if (!sched.spec.controlled() && sched.schedules == 1) {
     r = external::run_case(spec, dir);
   } else {
     schedule::Explorer explorer(sched.spec, derive_seed(spec.seed, "schedule"));
     for (std::uint64_t i = 0; i < sched.schedules; ++i) {
-      std::shared_ptr<schedule::Strategy> strategy = explorer.next();
-      if (!strategy) break;
+      if (explorer.exhausted()) break;
+      std::shared_ptr<schedule::Strategy> strategy = explorer.next();  // null under os: a rerun
       r = external::run_case(spec, dir, {strategy, std::nullopt});
       ++tried;
       explorer.finished(r.outcome.schedule ? r.outcome.schedule->decisions : 0);
@@ -402,7 +402,7 @@ int check(const CheckArgs& a, std::ostream& out, std::ostream& err) {
                        {"sender_level", d.sender_level}, {"receiver_end", d.receiver_end},
                        {"reproducer", d.reproducer.empty() ? nlohmann::json(nullptr) : nlohmann::json(d.reproducer)},
                        {"timeline", d.timeline.empty() ? nlohmann::json(nullptr) : nlohmann::json(d.timeline)}});
-      if (a.schedule.controlled()) {
+      if (a.schedule.controlled() || a.schedules > 1) {
         cases.back()["schedules_tried"] = d.schedules_tried;
         if (d.schedule) cases.back()["decisions"] = d.schedule->decisions;
       }

@@ -148,14 +148,14 @@ int run(const RunArgs& a, std::ostream& out, std::ostream& err) {
   Evaluation ev;
   std::uint64_t tried = 0;
   try {
-    if (!a.schedule.controlled()) {
+    if (!a.schedule.controlled() && a.schedules == 1) {
       ev = evaluate(a.scenario, RunOptions{a.backtrace, nullptr, nullptr, std::nullopt}, writing);
     } else {
       // Schedule after schedule of the same case, until one fails (or DFS has seen them all).
       schedule::Explorer explorer(a.schedule, derive_seed(a.scenario.seed, "schedule"));
       for (std::uint64_t i = 0; i < a.schedules; ++i) {
-        std::shared_ptr<schedule::Strategy> strategy = explorer.next();
-        if (!strategy) break;
+        if (explorer.exhausted()) break;
+        std::shared_ptr<schedule::Strategy> strategy = explorer.next();  // null under os: a rerun
         ev = evaluate(a.scenario, RunOptions{a.backtrace, nullptr, strategy, std::nullopt}, writing);
         ++tried;
         explorer.finished(ev.outcome.schedule ? ev.outcome.schedule->decisions : 0);

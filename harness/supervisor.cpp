@@ -257,7 +257,7 @@ std::string Supervisor::name_of(const Task& t) const {
 }
 
 bool Supervisor::diverge(const std::string& what) {
-  std::string want = "the end of the record";
+  std::string want = "nothing more (it ends there)";
   if (follow_ && followed_ < follow_->size()) {
     const Step& s = (*follow_)[followed_];
     std::string who = s.task < tasks_.size() ? name_of(tasks_[s.task]) : "task " + std::to_string(s.task);
