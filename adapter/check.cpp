@@ -123,10 +123,13 @@ struct CaseVerdict {
   bool interrupted = false;
 };
 
-CaseVerdict run_case(const Scenario& s) {
+// `schedule`: checked by check() before any case runs.
+CaseVerdict run_case(const Scenario& s, const schedule::Spec& schedule) {
   CaseVerdict v;
   try {
-    RunOutcome r = run_scenario(s, {});
+    RunOptions ro;
+    if (schedule.controlled()) ro.strategy = schedule::Explorer(schedule, derive_seed(s.seed, "schedule")).next();
+    RunOutcome r = run_scenario(s, ro);
     Report rep = check_all(r);
     v.verdict = rep.verdict;
     for (const auto& x : rep.violations) v.violations.push_back({x.kind, x.detail});
@@ -230,10 +233,13 @@ CheckResult check(const std::string& mechanism, const std::string& fault, const 
   }
   try {
     Options o = effective(options);
+    std::string why;
+    auto sched = schedule::parse(o.schedule, &why);
+    if (!sched) return error_result(r, "Options::schedule: " + why);
     r.seed = *o.seed;
     r.rerun = "IPCH_SEED=" + std::to_string(r.seed) + " " + self_exe();
     if (auto s = replay_asked(mechanism)) {
-      CaseVerdict v = run_case(*s);
+      CaseVerdict v = run_case(*s, *sched);
       fill(r, v);
       r.cases = 1;
       r.seed = s->seed;  // the case's own: the check's seed did not choose it
@@ -243,7 +249,7 @@ CheckResult check(const std::string& mechanism, const std::string& fault, const 
     }
     for (std::uint64_t i = 0; i < o.cases; ++i) {
       Scenario s = make_case(*m, fault, o, i);
-      CaseVerdict v = run_case(s);
+      CaseVerdict v = run_case(s, *sched);
       r.cases = i + 1;
       if (v.interrupted) return error_result(r, "interrupted by a signal");
       if (v.verdict == "pass") continue;
@@ -255,7 +261,7 @@ CheckResult check(const std::string& mechanism, const std::string& fault, const 
             Scenario u = t;
             fit(u, *m, o);
             fit_faults(u, *m, o);
-            CaseVerdict w = run_case(u);
+            CaseVerdict w = run_case(u, *sched);
             if (w.interrupted) return std::nullopt;
             if (!same_failure(v, w)) return false;
             last = w;

@@ -59,6 +59,9 @@ struct Options {
   // full-buffer: the capacity setting that makes your buffer smallest, in your unit.
   std::size_t full_buffer_capacity = 4096;
   int shrink_runs = 20;  // reruns spent shrinking a failure to a smaller case
+  // Who runs next at each IPC call of the workers: "os" (the kernel), "random", "pct[:depth=D]"
+  // or "dfs[:preemptions=P]" (docs/schedule.md). Each case's schedule derives from its seed.
+  std::string schedule = "os";
 };
 
 struct Violation {
