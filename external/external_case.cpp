@@ -714,6 +714,7 @@ CaseResult Case::run() {
       if (active_ && releasable()) release(), acted = true;
       // A fallback: the sender neither exits nor blocks visibly.
       if (active_ && (scheduled ? stuck : engine_.idle_ms() >= c_.stall_ms / 2)) release(), acted = true;
+      if (acted && scheduled) return true;  // one act at a time: the program let go runs first
       // The end. Under eof both programs end by themselves. Otherwise the receiver is told to end
       // once everything arrived, or once the senders are done and nothing more arrives.
       if (receiver_done_ && (sender_done_ || !sender_)) {

@@ -29,6 +29,8 @@ constexpr std::size_t kMostChunksOfTheDead = 1024;
 // Under a schedule: this many decisions without progress count as the quiet while the harness
 // waits for before it acts (resumes a held process, stops a receiver whose senders are gone).
 constexpr std::uint64_t kQuietDecisions = 256;
+// Under a schedule: this many decisions without progress are a livelock, ended as a stall.
+constexpr std::uint64_t kLivelockDecisions = 20'000;
 
 // In the child of an exec, between fork and exec: only calls that are safe after fork in a
 // single-threaded parent. Any failure goes back as an errno through `report`.
@@ -408,9 +410,15 @@ Ended Engine::run(const Loop& loop) {
 
 Ended Engine::run_scheduled(const Loop& loop) {
   auto live = [&](Id id) { return !procs_[id].finished && !procs_[id].killed; };
+  // Under a schedule time means nothing but for one thing: a task that runs this long without
+  // reaching a point (or a settle that never ends) is a hang. A livelock (decisions, but no
+  // progress() for kLivelockDecisions of them) is the stall, counted in decisions, so a replay
+  // ends it at the same step.
+  std::uint64_t last_decision_ms = now_ms();
   auto stalled = [&]() -> std::optional<Ended> {
-    std::uint64_t idle = idle_ms();
-    if (idle >= loop.stall_ms && !(loop.watchdog_paused && loop.watchdog_paused())) return Ended{End::stalled, 0, idle};
+    std::uint64_t idle = now_ms() - last_decision_ms;
+    if (idle >= loop.stall_ms) return Ended{End::stalled, 0, idle};
+    if (quiet_decisions_ >= kLivelockDecisions) return Ended{End::stalled, 0, idle_ms()};
     return std::nullopt;
   };
   long wait_us = 20;
@@ -478,6 +486,7 @@ Ended Engine::run_scheduled(const Loop& loop) {
       case schedule::Supervisor::Outcome::spinning:
         // Decisions with no progress: the processes loop (a receiver polling a held peer) and
         // the harness may have to act, as it would after a quiet while under the kernel.
+        last_decision_ms = now_ms();
         if (++quiet_decisions_ % kQuietDecisions == 0 && loop.on_stuck && loop.on_stuck()) quiet_decisions_ = 0;
         break;
       case schedule::Supervisor::Outcome::diverged: return {End::diverged, 0, 0};

@@ -326,10 +326,8 @@ void Runner::loop() {
     driver_->on_tick(engine_.schedule() ? 0 : engine_.idle_ms());
     stop_finished_links(false);
   };
-  loop.on_stuck = [&] {
-    bool acted = driver_->on_tick(std::numeric_limits<std::uint64_t>::max());
-    return stop_finished_links(true) || acted;
-  };
+  // One act at a time: a held worker let go gets its turn before anyone is judged finished.
+  loop.on_stuck = [&] { return driver_->on_tick(std::numeric_limits<std::uint64_t>::max()) || stop_finished_links(true); };
   loop.done = [&] {
     for (std::uint32_t w = 0; w < n(); ++w)
       if (working(w)) return false;

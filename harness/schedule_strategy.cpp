@@ -129,7 +129,10 @@ namespace {
 class DfsWalk : public Strategy {
  public:
   explicit DfsWalk(std::shared_ptr<Explorer::Dfs> d) : d_(std::move(d)) {}
-  std::size_t pick(std::span<const Option> options, std::uint64_t step, std::optional<std::uint32_t> last) override {
+  // `step` counts every decision; the stack counts the ones given to this strategy (the
+  // supervisor takes some itself, for fairness among pollers).
+  std::size_t pick(std::span<const Option> options, std::uint64_t, std::optional<std::uint32_t> last) override {
+    const std::uint64_t step = picks_++;
     auto& st = d_->stack;
     auto index_of = [&](std::uint32_t task) -> std::optional<std::size_t> {
       for (std::size_t i = 0; i < options.size(); ++i)
@@ -157,6 +160,7 @@ class DfsWalk : public Strategy {
 
  private:
   std::shared_ptr<Explorer::Dfs> d_;
+  std::uint64_t picks_ = 0;
 };
 
 }  // namespace

@@ -398,15 +398,25 @@ Supervisor::Outcome Supervisor::decide(bool spin) {
     release(*timed.front(), StepKind::timeout);
     return Outcome::released;
   }
+  // Futile calls (a yield, a sleep, an EAGAIN) are choices too: the order of two polling loops
+  // is a race. But after a run of futile decisions the task that has waited longest goes next:
+  // a strategy's favourites could otherwise poll for ever while the one they wait for never runs.
+  std::vector<Option> all = runs;
+  all.insert(all.end(), spins.begin(), spins.end());
   std::vector<Option>& options = runs.empty() ? spins : runs;
-  // Spinners are choices too (the order of two polling loops is a race), but one that spun
-  // twice in a row steps aside for the others: a strategy's favourite could otherwise spin for
-  // ever while the one it waits for never runs.
-  if (runs.empty() && spins.size() > 1 && last_ && spin_streak_ >= 2)
-    std::erase_if(options, [&](const Option& o) { return o.task == *last_; });
-  std::size_t i = strategy_->pick(options, decisions_, last_);
-  Task& t = tasks_[options[i].task];
-  spin_streak_ = runs.empty() && last_ == t.index ? spin_streak_ + 1 : runs.empty() ? 1 : 0;
+  std::size_t i = 0;
+  Task* chosen = nullptr;
+  if (futile_run_ >= 2 * all.size()) {
+    for (const auto& o : all)
+      if (!chosen || tasks_[o.task].last_ran < chosen->last_ran) chosen = &tasks_[o.task];
+  } else {
+    i = strategy_->pick(options, decisions_, last_);
+    chosen = &tasks_[options[i].task];
+  }
+  Task& t = *chosen;
+  const bool futile = !t.woken && t.last.readiness != Readiness::runs;
+  futile_run_ = futile ? futile_run_ + 1 : 0;
+  t.last_ran = decisions_ + 1;
   release(t, t.woken ? StepKind::wake : StepKind::run);
   return Outcome::released;
 }

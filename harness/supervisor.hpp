@@ -103,6 +103,7 @@ class Supervisor {
     bool suspect = false;         // signalled while parked: its call may have been interrupted
     std::uint64_t signalled_ns = 0;
     long released_nr = -1;        // the call it last went on with
+    std::uint64_t last_ran = 0;     // the decision that last let it go on (fairness among pollers)
     bool last_failed_fast = false;  // that call would fail at once (EAGAIN): a second one in a row spins
     std::uint64_t runtime = 0;    // /proc schedstat, to tell asleep from between two runs
     int quiet_probes = 0;
@@ -134,7 +135,7 @@ class Supervisor {
   // Decisions since the last one that could make progress (a call that completes, not a yield,
   // sleep or EAGAIN): a retry loop ends with a real call, a livelock never does.
   std::uint64_t idle_spins_ = 0;
-  unsigned spin_streak_ = 0;  // decisions in a row the last task was let spin
+  std::size_t futile_run_ = 0;  // decisions in a row that let a futile call go on (yield, sleep, EAGAIN)
   std::string divergence_;
   int cpu_ = -1;
   std::uint64_t started_ns_ = 0;
