@@ -165,6 +165,11 @@ Done run_one(const std::string& label, const CaseSpec& spec, const std::string& 
   d.sender_level = r.sender_level;
   d.receiver_end = r.receiver_end;
   for (const auto& b : r.outcome.diagnosis) d.notes.push_back("at the stall: " + b.summary());
+  if (r.outcome.schedule && r.report.verdict != "pass") {
+    const auto& story = r.outcome.schedule->story;
+    for (std::size_t i = story.size() > 6 ? story.size() - 6 : 0; i < story.size(); ++i)
+      d.notes.push_back("schedule, " + story[i]);
+  }
   if (r.outcome.interrupted_by) d.verdict = "error";
   d.interrupted_by = r.outcome.interrupted_by;
   bool failed = d.verdict != "pass";

@@ -248,7 +248,10 @@ void Supervisor::harness_acted(std::uint32_t proc, int sig) {
   }
 }
 
-void Supervisor::record(Step s) { steps_.push_back(s); }
+void Supervisor::record(Step s) {
+  steps_.push_back(s);
+  preempted_.push_back({-1, 0});
+}
 
 std::string Supervisor::name_of(const Task& t) const {
   auto it = procs_.find(t.proc);
@@ -275,7 +278,7 @@ bool Supervisor::diverge(const std::string& what) {
   return false;
 }
 
-void Supervisor::release(Task& t, StepKind kind) {
+void Supervisor::release(Task& t, StepKind kind, std::pair<std::int64_t, long> preempted) {
   Proc& p = procs_[t.proc];
   const Call call = *t.call;
   seccomp_notif_resp resp{};
@@ -307,6 +310,7 @@ void Supervisor::release(Task& t, StepKind kind) {
   }
   if (sent) {
     record({t.index, static_cast<std::uint32_t>(call.nr), kind});
+    preempted_.back() = preempted;
     ++decisions_;
     last_ = t.index;
   }
@@ -414,10 +418,15 @@ Supervisor::Outcome Supervisor::decide(bool spin) {
     chosen = &tasks_[options[i].task];
   }
   Task& t = *chosen;
+  // A preemption: the task that ran last could have gone on, and another was chosen.
+  std::pair<std::int64_t, long> preempted{-1, 0};
+  for (const auto& o : all)
+    if (last_ && o.task == *last_ && o.task != t.index && runs.end() != std::find_if(runs.begin(), runs.end(), [&](const Option& r) { return r.task == o.task; }))
+      preempted = {o.task, o.nr};
   const bool futile = !t.woken && t.last.readiness != Readiness::runs;
   futile_run_ = futile ? futile_run_ + 1 : 0;
   t.last_ran = decisions_ + 1;
-  release(t, t.woken ? StepKind::wake : StepKind::run);
+  release(t, t.woken ? StepKind::wake : StepKind::run, preempted);
   return Outcome::released;
 }
 
@@ -454,7 +463,12 @@ std::vector<std::string> Supervisor::story(std::size_t most) const {
     std::string who = s.task < tasks_.size() ? name_of(tasks_[s.task]) : "task " + std::to_string(s.task);
     std::string line = "step " + std::to_string(i) + ": ";
     switch (s.kind) {
-      case StepKind::run: line += who + " " + syscall_name(s.nr); break;
+      case StepKind::run:
+        line += who + " " + syscall_name(s.nr);
+        if (i < preempted_.size() && preempted_[i].first >= 0)
+          line += ", preempting " + name_of(tasks_[static_cast<std::size_t>(preempted_[i].first)]) + " at its " +
+                  syscall_name(preempted_[i].second);
+        break;
       case StepKind::wake: line += who + " woken from futex"; break;
       case StepKind::timeout: line += who + " " + syscall_name(s.nr) + " timed out"; break;
       case StepKind::harness:

@@ -117,7 +117,7 @@ class Supervisor {
 
   Task& task_of(std::uint32_t proc, pid_t tid);
   int pidfd_of(const Task& t);
-  void release(Task& t, StepKind kind);
+  void release(Task& t, StepKind kind, std::pair<std::int64_t, long> preempted = {-1, 0});
   void record(Step s);
   std::string name_of(const Task& t) const;
   bool diverge(const std::string& what);
@@ -130,6 +130,8 @@ class Supervisor {
   std::map<pid_t, std::uint32_t> by_tid_;
   std::map<pid_t, sys::Fd> other_pidfds_;  // children a program forked: their own descriptor tables
   std::vector<Step> steps_;
+  // Per step: the task it preempted (it could have gone on) and that task's call; none: -1.
+  std::vector<std::pair<std::int64_t, long>> preempted_;
   std::uint64_t decisions_ = 0;
   std::optional<std::uint32_t> last_;
   // Decisions since the last one that could make progress (a call that completes, not a yield,

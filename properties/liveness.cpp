@@ -56,13 +56,17 @@ std::vector<Violation> LivenessCheck::finish(const std::optional<Stall>& stall) 
   if (!stall || !expected_stall().empty()) return {};
   Violations out;
   const std::string& kill = last_kill_;
-  std::string why = kill.empty() ? "no worker made progress for " + std::to_string(stall->ms) + " ms"
-                                 : "still blocked " + std::to_string(stall->ms) + " ms after " + kill +
+  // Under a controlled schedule the deadlock is by construction: no time was waited out.
+  const bool parked = std::any_of(stall->blocked.begin(), stall->blocked.end(),
+                                  [](const Blocked& b) { return b.state == "parked by the schedule"; });
+  const std::string waited = parked ? "with nothing left that could let it go on" : std::to_string(stall->ms) + " ms";
+  std::string why = kill.empty() ? (parked ? "no worker can go on any more" : "no worker made progress for " + waited)
+                                 : "still blocked " + waited + " after " + kill +
                                        ": a survivor must get an error or end of stream, not hang";
   // The runner leaves receivers running after their senders only where the contract promises
   // them end of stream (Runner::receivers_see_end_of_stream).
-  std::string eof_why = "every sender has exited, yet it still waits " + std::to_string(stall->ms) +
-                        " ms later: the contract promises this receiver end of stream once its senders are gone";
+  std::string eof_why = "every sender has exited, yet it still waits " + (parked ? waited : waited + " later") +
+                        ": the contract promises this receiver end of stream once its senders are gone";
   bool gone = senders_gone();
   std::size_t reported = 0;
   for (const Blocked& b : stall->blocked) {
