@@ -26,11 +26,15 @@ constexpr std::size_t kReadChunk = 64 * 1024;
 // A dead process's pipe is read to its end, but a grandchild that escaped its group may hold it
 // and write for ever: past this many chunks (64 MiB) the rest is not its parent's to deliver.
 constexpr std::size_t kMostChunksOfTheDead = 1024;
-// Under a schedule: this many decisions without progress count as the quiet while the harness
-// waits for before it acts (resumes a held process, stops a receiver whose senders are gone).
+// Under a schedule: this many futile decisions (a yield, a sleep, an EAGAIN, a timeout) without
+// progress() count as the quiet while the harness waits for before it acts (resumes a held
+// process, stops a receiver whose senders are gone). Calls that move data are not quiet: a
+// message moved two bytes at a time is slow, not stuck.
 constexpr std::uint64_t kQuietDecisions = 256;
-// Under a schedule: this many decisions without progress are a livelock, ended as a stall.
+// Under a schedule: this many futile decisions without progress() are a livelock, ended as a
+// stall; and so are this many decisions of any kind per millisecond of the stall window.
 constexpr std::uint64_t kLivelockDecisions = 20'000;
+constexpr std::uint64_t kDecisionsPerStallMs = 1'000;
 
 // In the child of an exec, between fork and exec: only calls that are safe after fork in a
 // single-threaded parent. Any failure goes back as an errno through `report`.
@@ -355,7 +359,7 @@ std::optional<int> Engine::status(Id id) const { return procs_.at(id).status; }
 
 void Engine::progress() {
   last_progress_ = now_ms();
-  quiet_decisions_ = 0;
+  quiet_decisions_ = quiet_futile_ = 0;
 }
 
 std::uint64_t Engine::idle_ms() const { return now_ms() - last_progress_; }
@@ -418,7 +422,8 @@ Ended Engine::run_scheduled(const Loop& loop) {
   auto stalled = [&]() -> std::optional<Ended> {
     std::uint64_t idle = now_ms() - last_decision_ms;
     if (idle >= loop.stall_ms) return Ended{End::stalled, 0, idle};
-    if (quiet_decisions_ >= kLivelockDecisions) return Ended{End::stalled, 0, idle_ms()};
+    if (quiet_futile_ >= kLivelockDecisions || quiet_decisions_ >= loop.stall_ms * kDecisionsPerStallMs)
+      return Ended{End::stalled, 0, idle_ms()};
     return std::nullopt;
   };
   long wait_us = 20;
@@ -487,7 +492,9 @@ Ended Engine::run_scheduled(const Loop& loop) {
         // Decisions with no progress: the processes loop (a receiver polling a held peer) and
         // the harness may have to act, as it would after a quiet while under the kernel.
         last_decision_ms = now_ms();
-        if (++quiet_decisions_ % kQuietDecisions == 0 && loop.on_stuck && loop.on_stuck()) quiet_decisions_ = 0;
+        ++quiet_decisions_;
+        if (sched_->last_futile() && ++quiet_futile_ % kQuietDecisions == 0 && loop.on_stuck && loop.on_stuck())
+          quiet_decisions_ = quiet_futile_ = 0;
         break;
       case schedule::Supervisor::Outcome::diverged: return {End::diverged, 0, 0};
       case schedule::Supervisor::Outcome::waiting: {
@@ -498,10 +505,27 @@ Ended Engine::run_scheduled(const Loop& loop) {
         (void)sched_->recheck_sleepers();
         break;
       }
-      case schedule::Supervisor::Outcome::stuck:
+      case schedule::Supervisor::Outcome::stuck: {
         if (loop.on_stuck && loop.on_stuck()) break;
+        // The kernel may still be finishing work of its own (a TCP acknowledgement opens a
+        // window, a loopback packet lands): a deadlock is declared once a short grace has passed
+        // with nothing able to go on.
+        bool moved = false;
+        for (int ms : {1, 2, 4, 8, 16, 32}) {
+          pollfd s{signals_.fd(), POLLIN, 0};
+          (void)::poll(&s, 1, ms);
+          if (signals_.signal()) return {End::interrupted, signals_.signal(), 0};
+          (void)sched_->receive();
+          sched_->probe();
+          if (sched_->recheck_sleepers() || sched_->running() || sched_->decide() != schedule::Supervisor::Outcome::stuck) {
+            moved = true;
+            break;
+          }
+        }
+        if (moved) break;
         if (!sched_->finish()) return {End::diverged, 0, 0};
         return {End::deadlocked, 0, idle_ms()};
+      }
     }
     if (signals_.signal()) return {End::interrupted, signals_.signal(), 0};
     if (auto s = stalled()) return *s;

@@ -199,6 +199,7 @@ class Engine {
   pid_t group_ = 0;         // the engine's process group: its first process sharing one
   std::uint64_t last_progress_ = 0;
   std::uint64_t quiet_decisions_ = 0;  // under a schedule: decisions since the last progress()
+  std::uint64_t quiet_futile_ = 0;     // ... of them futile (schedule::Supervisor::last_futile())
 };
 
 }  // namespace ipch::engine

@@ -60,6 +60,7 @@ pid_t tgid_of(pid_t tid) {
 bool time_sleep(long nr) { return nr == SYS_nanosleep || nr == SYS_clock_nanosleep; }
 
 constexpr std::uint64_t kSignalSettleNs = 20'000'000;  // a signal that leaves a parked call waiting
+constexpr std::uint64_t kFollowGraceNs = 200'000'000;  // a replay waits this long for a recorded step
 
 }  // namespace
 
@@ -235,7 +236,13 @@ void Supervisor::harness_acted(std::uint32_t proc, int sig) {
   const std::uint64_t now = monotonic_ns();
   for (auto& t : tasks_) {
     if (t.proc != proc) continue;
-    if (sig == SIGCONT && t.state == State::stopped) {
+    if (sig == SIGKILL && t.state != State::gone) {
+      // It is dying: its exit (a robust mutex's owner-died, closed descriptors) is waited for.
+      t.state = State::running;
+      t.call.reset();
+      t.suspect = false;
+      t.quiet_probes = 0;
+    } else if (sig == SIGCONT && t.state == State::stopped) {
       t.state = State::running;
       t.quiet_probes = 0;
     } else if (sig != 0 && sig != SIGKILL && t.state == State::parked) {
@@ -317,6 +324,7 @@ void Supervisor::release(Task& t, StepKind kind, std::pair<std::int64_t, long> p
   if (sent) {
     const bool progress = kind == StepKind::wake || (kind == StepKind::run && t.last.readiness == Readiness::runs);
     idle_spins_ = progress ? 0 : idle_spins_ + 1;
+    last_futile_ = !progress;
   }
   t.state = State::running;
   t.last_failed_fast = kind == StepKind::run && t.last.readiness == Readiness::spins && call.nr != SYS_sched_yield &&
@@ -382,6 +390,11 @@ Supervisor::Outcome Supervisor::decide(bool spin) {
     if (ok && want.kind == StepKind::run) ok = !t->woken && (in(runs) || in(spins));
     if (ok && want.kind == StepKind::wake) ok = t->woken;
     if (ok && want.kind == StepKind::timeout) ok = std::find(timed.begin(), timed.end(), t) != timed.end();
+    // The kernel finishes some work after a call returns (a TCP acknowledgement, a loopback
+    // packet on its way): a recorded task not yet able to go on is waited for a moment.
+    const bool may_come = t && (t->state != State::parked || (t->call && t->call->nr == static_cast<long>(want.nr)));
+    if (!ok && may_come && monotonic_ns() - (follow_wait_since_ ? follow_wait_since_ : (follow_wait_since_ = monotonic_ns())) < kFollowGraceNs)
+      return Outcome::waiting;
     if (!ok) {
       std::string seen = !t ? "that task does not exist"
                          : t->state != State::parked ? name_of(*t) + " is not at a point"
@@ -391,6 +404,7 @@ Supervisor::Outcome Supervisor::decide(bool spin) {
       return Outcome::diverged;
     }
     ++followed_;
+    follow_wait_since_ = 0;
     release(*t, want.kind);
     return Outcome::released;
   }

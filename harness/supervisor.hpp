@@ -81,6 +81,9 @@ class Supervisor {
   // (the engine adds who holds each object).
   std::vector<Blocked> wait_for_graph(const std::vector<Blocked>& snapshot) const;
 
+  // True iff the last decision let a futile call go on: a yield, a sleep, a call that fails at
+  // once with EAGAIN, a timeout. Such decisions move nothing.
+  bool last_futile() const { return last_futile_; }
   const std::vector<Step>& steps() const { return steps_; }
   std::uint64_t decisions() const { return decisions_; }
   // Per task, its name ("sender-0", "sender-0/t2" for a thread or child of it), by task number.
@@ -125,6 +128,7 @@ class Supervisor {
   std::shared_ptr<Strategy> strategy_;
   std::optional<std::vector<Step>> follow_;
   std::size_t followed_ = 0;
+  std::uint64_t follow_wait_since_ = 0;  // monotonic ns: since when the next recorded step waits
   std::map<std::uint32_t, Proc> procs_;
   std::vector<Task> tasks_;
   std::map<pid_t, std::uint32_t> by_tid_;
@@ -137,6 +141,7 @@ class Supervisor {
   // Decisions since the last one that could make progress (a call that completes, not a yield,
   // sleep or EAGAIN): a retry loop ends with a real call, a livelock never does.
   std::uint64_t idle_spins_ = 0;
+  bool last_futile_ = false;
   std::size_t futile_run_ = 0;  // decisions in a row that let a futile call go on (yield, sleep, EAGAIN)
   std::string divergence_;
   int cpu_ = -1;
