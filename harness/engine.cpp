@@ -194,9 +194,7 @@ Result<Id> Engine::spawn(Spec spec) {
   const int handoff_number = handoff_w.get();
   handoff_w.reset();
   if (scheduled && pfd) {
-    p.pidfd = std::move(*pfd);
-    auto taken = take_listener(pid_t{*pid}, handoff_r.get(), handoff_number, p.pidfd.get(), spec.name);
-    pfd = std::move(p.pidfd);
+    auto taken = take_listener(*pid, handoff_r.get(), handoff_number, pfd->get(), spec.name);
     if (!taken) {
       (void)sys::kill(*pid, SIGKILL);
       (void)sys::waitpid(*pid, 0);

@@ -18,12 +18,7 @@ void varint(std::vector<std::uint8_t>& out, std::uint64_t v) {
 
 }  // namespace
 
-std::string encode(const std::vector<Step>& steps) {
-  std::vector<std::uint8_t> bytes;
-  for (const auto& s : steps) {
-    varint(bytes, (std::uint64_t(s.task) << 2) | static_cast<std::uint64_t>(s.kind));
-    varint(bytes, s.nr);
-  }
+std::string to_base64(const std::vector<std::uint8_t>& bytes) {
   std::string out;
   std::uint32_t acc = 0;
   int bits = 0;
@@ -37,6 +32,15 @@ std::string encode(const std::vector<Step>& steps) {
   }
   if (bits > 0) out += kAlphabet[(acc << (6 - bits)) & 63];
   return out;
+}
+
+std::string encode(const std::vector<Step>& steps) {
+  std::vector<std::uint8_t> bytes;
+  for (const auto& s : steps) {
+    varint(bytes, (std::uint64_t(s.task) << 2) | static_cast<std::uint64_t>(s.kind));
+    varint(bytes, s.nr);
+  }
+  return to_base64(bytes);
 }
 
 Result<std::vector<Step>> decode(std::string_view text) {

@@ -25,6 +25,9 @@ struct Step {
   bool operator==(const Step&) const = default;
 };
 
+// Base64 (no padding) of `bytes`, the alphabet encode() writes with.
+std::string to_base64(const std::vector<std::uint8_t>& bytes);
+
 // Compact text: base64 of two varints per step. About 3 characters a step.
 std::string encode(const std::vector<Step>& steps);
 // Returns the steps iff `text` is what encode() writes; else a one-line reason.

@@ -15,24 +15,7 @@
 namespace ipch::schedule {
 namespace {
 
-// Base64 (the alphabet of schedule_trace.cpp, no padding) of raw bytes: to build texts that
-// decode to byte sequences encode() never writes.
-std::string base64(const std::vector<std::uint8_t>& bytes) {
-  static const char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  std::uint32_t acc = 0;
-  int bits = 0;
-  for (auto b : bytes) {
-    acc = (acc << 8) | b;
-    bits += 8;
-    while (bits >= 6) {
-      bits -= 6;
-      out += kAlphabet[(acc >> bits) & 63];
-    }
-  }
-  if (bits > 0) out += kAlphabet[(acc << (6 - bits)) & 63];
-  return out;
-}
+std::string base64(const std::vector<std::uint8_t>& bytes) { return to_base64(bytes); }
 
 TEST(ScheduleTrace, EmptyRoundTrip) {
   EXPECT_EQ(encode({}), "");
